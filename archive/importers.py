@@ -1,0 +1,304 @@
+"""Readers that turn files into raw articles: one reader a format, all streaming.
+
+Each reader yields `RawArticle`s and `BadRecord`s; a bad record names the file (and line) and
+says what is wrong, and reading goes on with the next record.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from archive.models import EntityKind
+from archive.text import derive_title, normalize_text, tidy_title
+
+TEXT_SUFFIXES = {".txt"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+HTML_SUFFIXES = {".html", ".htm"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES
+# A single record larger than this is not an article but a mistake (or an attack).
+MAX_RECORD_BYTES = 20 * 1024 * 1024
+# Fewer words than this from a page is a menu or a cookie notice, not an article.
+MIN_HTML_WORDS = 20
+MAX_FIELD_LENGTHS = {"title": 500, "source": 200, "author": 300, "language": 16, "url": 2000}
+
+
+@dataclass
+class RawArticle:
+    origin: str
+    title: str
+    body: str
+    url: str | None = None
+    source: str = ""
+    author: str = ""
+    published: datetime | None = None
+    language: str = ""
+    entities: dict[str, list[str]] | None = None
+
+
+@dataclass
+class BadRecord:
+    origin: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.message}"
+
+
+@dataclass
+class ReadError(Exception):
+    message: str
+
+
+Record = RawArticle | BadRecord
+
+
+@dataclass
+class FileList:
+    files: list[Path] = field(default_factory=list)
+    missing: list[BadRecord] = field(default_factory=list)
+
+
+def find_files(paths: Iterable[str | Path]) -> FileList:
+    """Files to read: the files named, and the supported files inside the folders named."""
+    found = FileList()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.files.extend(
+                p for p in sorted(path.rglob("*")) if p.is_file() and format_of(p) is not None
+            )
+        elif path.is_file():
+            found.files.append(path)
+        else:
+            found.missing.append(BadRecord(str(path), "no such file or folder"))
+    return found
+
+
+def format_of(path: Path) -> str | None:
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    suffix = suffixes[-1] if suffixes else ""
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    return None
+
+
+def read_paths(paths: Iterable[str | Path]) -> Iterator[Record]:
+    found = find_files(paths)
+    yield from found.missing
+    for path in found.files:
+        yield from read_file(path)
+
+
+def read_file(path: Path) -> Iterator[Record]:
+    kind = format_of(path)
+    if kind is None:
+        yield BadRecord(
+            str(path), f"unsupported format; use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}"
+        )
+        return
+    reader = {"text": read_text_file, "jsonl": read_jsonl_file, "html": read_html_file}[kind]
+    try:
+        yield from reader(path)
+    except ReadError as exc:
+        yield BadRecord(str(path), exc.message)
+    except OSError as exc:
+        yield BadRecord(str(path), f"cannot be read: {exc.strerror or exc}")
+
+
+def _open(path: Path):
+    if path.suffix.lower() == ".gz":
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def _read_whole(path: Path) -> bytes:
+    try:
+        with _open(path) as handle:
+            data = handle.read(MAX_RECORD_BYTES + 1)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise ReadError(f"damaged or truncated gzip file ({exc})") from exc
+    if len(data) > MAX_RECORD_BYTES:
+        raise ReadError(f"larger than {MAX_RECORD_BYTES // (1024 * 1024)} MB for one article")
+    return data
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text, or a ReadError saying why the bytes are not text."""
+    if b"\x00" in data[:8192]:
+        raise ReadError("binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReadError(
+            f"not UTF-8 text (bad byte at position {exc.start}); convert the file to UTF-8"
+        ) from exc
+
+
+def read_text_file(path: Path) -> Iterator[Record]:
+    text = normalize_text(decode(_read_whole(path)))
+    if not text:
+        yield BadRecord(str(path), "empty: no article text")
+        return
+    title, body = split_title(text)
+    yield RawArticle(origin=str(path), title=title, body=body)
+
+
+def split_title(text: str) -> tuple[str, str]:
+    """A short first line standing alone is the title; otherwise one is derived."""
+    head, sep, rest = text.partition("\n\n")
+    if sep and rest.strip() and "\n" not in head and len(head) <= 200 and head[-1] not in ".!?,;:":
+        return head, rest.strip()
+    return derive_title(text), text
+
+
+def read_jsonl_file(path: Path) -> Iterator[Record]:
+    empty = True
+    try:
+        with _open(path) as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                empty = False
+                origin = f"{path}:{number}"
+                try:
+                    yield article_from_json(origin, line)
+                except ReadError as exc:
+                    yield BadRecord(origin, exc.message)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise ReadError(f"damaged or truncated gzip file ({exc})") from exc
+    if empty:
+        yield BadRecord(str(path), "empty: no records")
+
+
+def article_from_json(origin: str, line: bytes) -> RawArticle:
+    if len(line) > MAX_RECORD_BYTES:
+        raise ReadError(f"record larger than {MAX_RECORD_BYTES // (1024 * 1024)} MB")
+    try:
+        data = json.loads(decode(line))
+    except json.JSONDecodeError as exc:
+        raise ReadError(f"broken JSON ({exc.msg} at column {exc.colno})") from exc
+    except RecursionError as exc:
+        raise ReadError("JSON nested too deeply") from exc
+    if not isinstance(data, dict):
+        raise ReadError("expected a JSON object with at least a body")
+    return article_from_fields(origin, data)
+
+
+def _string(data: dict, *names: str) -> str:
+    for name in names:
+        value = data.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str | int | float):
+            raise ReadError(f"field '{name}' must be text")
+        return str(value).strip()
+    return ""
+
+
+def article_from_fields(origin: str, data: dict) -> RawArticle:
+    body = normalize_text(_string(data, "body", "text"))
+    if not body:
+        raise ReadError("no body: the record needs a non-empty 'body' or 'text'")
+    title = tidy_title(normalize_text(_string(data, "title"))) or derive_title(body)
+    fields = {
+        "title": title,
+        "url": _string(data, "url") or None,
+        "source": _string(data, "source", "publication"),
+        "author": _string(data, "author", "byline"),
+        "language": _string(data, "language", "lang"),
+    }
+    for name, limit in MAX_FIELD_LENGTHS.items():
+        if fields[name] and len(fields[name]) > limit:
+            if name == "title":
+                fields[name] = fields[name][: limit - 1] + "…"
+            else:
+                raise ReadError(f"field '{name}' is longer than {limit} characters")
+    if fields["url"] and not fields["url"].lower().startswith(("http://", "https://")):
+        raise ReadError(f"url must start with http:// or https:// (got {fields['url'][:60]!r})")
+    return RawArticle(
+        origin=origin,
+        body=body,
+        published=parse_published(_string(data, "published", "date")),
+        entities=parse_entities(data.get("entities")),
+        **fields,
+    )
+
+
+def parse_published(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = parse_datetime(value)
+        if moment is None:
+            day = parse_date(value[:10])
+            moment = datetime.combine(day, time()) if day else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise ReadError(f"date {value[:40]!r} is not an ISO date (YYYY-MM-DD[THH:MM:SS])")
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, UTC)
+    return moment
+
+
+def parse_entities(value) -> dict[str, list[str]] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - set(EntityKind.values):
+        raise ReadError(
+            "'entities' must be an object with lists under person, place and organization"
+        )
+    entities = {}
+    for kind, names in value.items():
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ReadError(f"'entities.{kind}' must be a list of names")
+        entities[kind] = names
+    return entities
+
+
+def read_html_file(path: Path) -> Iterator[Record]:
+    import trafilatura
+
+    html = decode_html(_read_whole(path))
+    document = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+    text = normalize_text(document.text or "") if document else ""
+    if len(text.split()) < MIN_HTML_WORDS:
+        yield BadRecord(str(path), "no article text found in the page")
+        return
+    fields = {
+        "title": normalize_text(document.title or ""),
+        "url": document.url,
+        "source": document.sitename or document.hostname or "",
+        "author": document.author or "",
+        "published": document.date,
+        "language": document.language or "",
+    }
+    try:
+        yield article_from_fields(str(path), {**fields, "body": text})
+    except ReadError:
+        # Page metadata is a guess; a bad guess must not cost the article itself.
+        yield article_from_fields(str(path), {"title": fields["title"], "body": text})
+
+
+def decode_html(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise ReadError("binary file, not HTML")
+    # Pages declare their own charset; trafilatura's decoder honours it and falls back sanely.
+    from trafilatura.utils import decode_file
+
+    return decode_file(data)

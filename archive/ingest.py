@@ -1,0 +1,245 @@
+"""Bulk import: read, de-duplicate, extract and store articles in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from archive.extraction import ExtractedEntity, extract_many, pipeline_name
+from archive.importers import BadRecord, RawArticle, Record, read_paths
+from archive.models import Article, Entity, Mention
+from archive.names import clean_name, fold_quotes, normalize_key
+from archive.signals import articles_changed
+from archive.text import content_hash
+
+SUPPLIED_ENTITIES = "supplied"
+DEDUP_BATCH = 256
+STORE_BATCH = 500
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    duplicates: int = 0
+    bad: list[BadRecord] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"Imported {self.imported} article{'s' * (self.imported != 1)}, "
+            f"skipped {self.duplicates} duplicate{'s' * (self.duplicates != 1)}, "
+            f"{len(self.bad)} bad record{'s' * (len(self.bad) != 1)}."
+        )
+
+
+@dataclass
+class _Candidate:
+    raw: RawArticle
+    content_hash: str
+
+
+def import_paths(
+    paths: Iterable[str | Path],
+    *,
+    workers: int | None = None,
+    on_bad: Callable[[BadRecord], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    store_batch: int = STORE_BATCH,
+) -> ImportReport:
+    """Import every article under `paths`; re-importing the same files changes nothing."""
+    report = ImportReport()
+
+    def bad(record: BadRecord) -> None:
+        report.bad.append(record)
+        if on_bad:
+            on_bad(record)
+
+    candidates = _unseen(read_paths(paths), report, bad, on_progress)
+    extracted = extract_many(candidates, text=_text_for_ner, workers=workers)
+    batch: list[tuple[_Candidate, list[ExtractedEntity]]] = []
+    for candidate, entities in extracted:
+        batch.append((candidate, entities))
+        if len(batch) >= store_batch:
+            _store_and_report(batch, report)
+            batch = []
+    if batch:
+        _store_and_report(batch, report)
+    return report
+
+
+def _text_for_ner(candidate: _Candidate) -> str:
+    # Articles that bring their own entities skip the model; an empty text costs nothing.
+    return "" if candidate.raw.entities is not None else candidate.raw.body
+
+
+def _unseen(
+    records: Iterator[Record],
+    report: ImportReport,
+    bad: Callable[[BadRecord], None],
+    on_progress: Callable[[int], None] | None,
+) -> Iterator[_Candidate]:
+    """Articles not stored yet and not seen earlier in this run, checked a batch at a time."""
+    seen_hashes: set[str] = set()
+    seen_urls: set[str] = set()
+    pending: list[_Candidate] = []
+
+    def flush() -> Iterator[_Candidate]:
+        hashes = {c.content_hash for c in pending}
+        urls = {c.raw.url for c in pending if c.raw.url}
+        stored_hashes = set(
+            Article.objects.filter(content_hash__in=hashes).values_list("content_hash", flat=True)
+        )
+        stored_urls = set(Article.objects.filter(url__in=urls).values_list("url", flat=True))
+        for candidate in pending:
+            url = candidate.raw.url
+            if (
+                candidate.content_hash in stored_hashes
+                or candidate.content_hash in seen_hashes
+                or (url and (url in stored_urls or url in seen_urls))
+            ):
+                report.duplicates += 1
+                continue
+            seen_hashes.add(candidate.content_hash)
+            if url:
+                seen_urls.add(url)
+            yield candidate
+        pending.clear()
+
+    for record in records:
+        if on_progress:
+            on_progress(1)
+        if isinstance(record, BadRecord):
+            bad(record)
+            continue
+        pending.append(_Candidate(record, content_hash(record.body)))
+        if len(pending) >= DEDUP_BATCH:
+            yield from flush()
+    if pending:
+        yield from flush()
+
+
+def entities_from_names(body: str, names: dict[str, list[str]]) -> list[ExtractedEntity]:
+    """Entities supplied with an article, located in its body so pages can highlight them."""
+    entities: dict[tuple[str, str], ExtractedEntity] = {}
+    for kind, kind_names in names.items():
+        for raw in kind_names:
+            name = clean_name(raw, kind) or " ".join(fold_quotes(raw).split())
+            key = normalize_key(name)
+            if not key or (kind, key) in entities:
+                continue
+            entities[(kind, key)] = ExtractedEntity(kind, name, key, _find_all(body, name))
+    return list(entities.values())
+
+
+def _find_all(text: str, name: str) -> list[tuple[int, int]]:
+    offsets, start = [], text.find(name)
+    while start != -1:
+        offsets.append([start, start + len(name)])
+        start = text.find(name, start + len(name))
+    return offsets
+
+
+def _store_and_report(batch: list[tuple[_Candidate, list[ExtractedEntity]]], report) -> None:
+    stored, duplicates = store_articles(
+        [(c.raw, c.content_hash, entities) for c, entities in batch]
+    )
+    report.imported += len(stored)
+    report.duplicates += duplicates
+
+
+def store_articles(
+    items: list[tuple[RawArticle, str, list[ExtractedEntity]]],
+) -> tuple[list[int], int]:
+    """Store articles with their entities in one transaction; returns ids and duplicates."""
+    now = timezone.now()
+    model = pipeline_name() if any(raw.entities is None for raw, _, _ in items) else ""
+    with transaction.atomic():
+        articles, duplicates = _create_articles(
+            [
+                Article(
+                    title=raw.title,
+                    body=raw.body,
+                    url=raw.url,
+                    source=raw.source,
+                    author=raw.author,
+                    published=raw.published,
+                    language=raw.language,
+                    content_hash=digest,
+                    origin=raw.origin,
+                    extracted_at=now,
+                    extraction_model=SUPPLIED_ENTITIES if raw.entities is not None else model,
+                )
+                for raw, digest, _ in items
+            ]
+        )
+        by_hash = {a.content_hash: a for a in articles}
+        per_article = []
+        for raw, digest, entities in items:
+            if digest in by_hash:
+                if raw.entities is not None:
+                    entities = entities_from_names(raw.body, raw.entities)
+                per_article.append((by_hash[digest], entities))
+        save_mentions(per_article)
+    ids = [a.pk for a in articles]
+    articles_changed.send(sender=Article, ids=ids)
+    return ids, duplicates
+
+
+def _create_articles(articles: list[Article]) -> tuple[list[Article], int]:
+    try:
+        with transaction.atomic():
+            return Article.objects.bulk_create(articles), 0
+    except IntegrityError:
+        # Another import stored some of these meanwhile: keep the rest, one at a time.
+        created = []
+        for article in articles:
+            try:
+                with transaction.atomic():
+                    Article.objects.bulk_create([article])
+                created.append(article)
+            except IntegrityError:
+                pass
+        return created, len(articles) - len(created)
+
+
+def save_mentions(per_article: list[tuple[Article, list[ExtractedEntity]]]) -> None:
+    """Replace the mentions of these articles with the given entities."""
+    entity_ids = ensure_entities(
+        {(e.kind, e.key): e.name for _, entities in per_article for e in entities}
+    )
+    Mention.objects.filter(article__in=[a for a, _ in per_article]).delete()
+    Mention.objects.bulk_create(
+        [
+            Mention(
+                article=article,
+                entity_id=entity_ids[(e.kind, e.key)],
+                count=e.count,
+                offsets=[list(o) for o in e.offsets],
+            )
+            for article, entities in per_article
+            for e in entities
+        ]
+    )
+
+
+def ensure_entities(names: dict[tuple[str, str], str]) -> dict[tuple[str, str], int]:
+    """Ids of the entities with these (kind, key)s, creating the missing ones."""
+    keys = {key for _, key in names}
+    existing = _entity_ids(keys)
+    missing = [
+        Entity(kind=kind, key=key, name=name)
+        for (kind, key), name in names.items()
+        if (kind, key) not in existing
+    ]
+    if missing:
+        Entity.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = _entity_ids(keys)
+    return existing
+
+
+def _entity_ids(keys: set[str]) -> dict[tuple[str, str], int]:
+    rows = Entity.objects.filter(key__in=keys).values_list("kind", "key", "pk")
+    return {(kind, key): pk for kind, key, pk in rows}

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+
+from archive.names import normalize_key
+
+
+class EntityKind(models.TextChoices):
+    PERSON = "person", "Person"
+    PLACE = "place", "Place"
+    ORGANIZATION = "organization", "Organization"
+
+
+class ArticleQuerySet(models.QuerySet):
+    def needing_extraction(self) -> ArticleQuerySet:
+        return self.filter(extracted_at__isnull=True)
+
+    def with_entities(self) -> ArticleQuerySet:
+        # One joined query; a separate entity prefetch would send thousands of ids to SQLite.
+        return self.prefetch_related(
+            models.Prefetch("mentions", queryset=Mention.objects.select_related("entity"))
+        )
+
+
+class Article(models.Model):
+    title = models.CharField(max_length=500)
+    body = models.TextField()
+    url = models.URLField(max_length=2000, null=True, blank=True, unique=True)
+    source = models.CharField(max_length=200, blank=True, db_index=True)
+    author = models.CharField(max_length=300, blank=True)
+    published = models.DateTimeField(null=True, blank=True, db_index=True)
+    language = models.CharField(max_length=16, blank=True)
+    content_hash = models.CharField(max_length=64, unique=True, editable=False)
+    origin = models.CharField(
+        max_length=1000, blank=True, help_text="The file (and line) the article was imported from."
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+    extracted_at = models.DateTimeField(null=True, blank=True)
+    extraction_model = models.CharField(max_length=100, blank=True)
+
+    entities = models.ManyToManyField("Entity", through="Mention", related_name="articles")
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # The hash is derived from the body so that edits keep de-duplication honest.
+        from archive.text import content_hash
+
+        self.content_hash = content_hash(self.body)
+        if not self.url:
+            self.url = None
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("archive:article", args=[self.pk])
+
+    def entities_by_kind(self) -> dict[str, list[Entity]]:
+        """The article's entities grouped by kind, most mentioned first."""
+        grouped: dict[str, list[Entity]] = {kind: [] for kind in EntityKind.values}
+        mentions = sorted(self.mentions.all(), key=lambda m: (-m.count, m.entity.name))
+        for mention in mentions:
+            grouped[mention.entity.kind].append(mention.entity)
+        return grouped
+
+
+class Entity(models.Model):
+    kind = models.CharField(max_length=12, choices=EntityKind.choices, db_index=True)
+    name = models.CharField(max_length=300)
+    key = models.CharField(
+        max_length=300, editable=False, help_text="Normalized name, unique per kind."
+    )
+    aliases = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "entities"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="entity_unique_key_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display().lower()})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.key = normalize_key(self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("archive:entity", args=[self.pk])
+
+    def timeline(self) -> list[dict]:
+        """How many of its articles appeared each month, oldest first."""
+        return list(
+            self.articles.filter(published__isnull=False)
+            .annotate(month=TruncMonth("published"))
+            .values("month")
+            .annotate(count=Count("id"))
+            .order_by("month")
+        )
+
+    def related(self, limit: int = 12) -> models.QuerySet[Entity]:
+        """The entities named most often in the same articles as this one."""
+        return (
+            Entity.objects.filter(mentions__article__mentions__entity=self)
+            .exclude(pk=self.pk)
+            .annotate(shared=Count("mentions__article", distinct=True))
+            .order_by("-shared", "name")[:limit]
+        )
+
+
+class Mention(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="mentions")
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="mentions")
+    count = models.PositiveIntegerField(default=1)
+    offsets = models.JSONField(
+        default=list, blank=True, help_text="[start, end] character offsets in the body."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "entity"], name="mention_unique_per_article")
+        ]
+        indexes = [models.Index(fields=["entity", "article"])]
+
+    def __str__(self) -> str:
+        return f"{self.entity} in {self.article_id}"

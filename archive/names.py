@@ -1,0 +1,124 @@
+"""Entity names: cleaning what a tagger returns, and the key that identifies a name."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from nameparser.config import CONSTANTS as NAMEPARSER
+from unidecode import unidecode
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+    }
+)
+_POSSESSIVE = re.compile(r"(?:'s|s')$|'$", re.IGNORECASE)
+_EDGE_JUNK = "\"'()[]{}<>,;:!?*#@|/\\-_~`^+=•·"
+_ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
+# nameparser's list of honorifics and offices ("Mr", "President", "Gen") is well kept and long;
+# a few words in it are also ordinary parts of names, so those stay.
+_TITLES = frozenset(NAMEPARSER.titles) - {"british", "law", "social", "dancer", "king", "queen"}
+_TITLE_WORDS = _TITLES | {
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "minister",
+    "secretary",
+    "chancellor",
+    "premier",
+    "senator",
+    "rep",
+    "congressman",
+    "congresswoman",
+    "leader",
+    "chairman",
+    "chairwoman",
+    "ceo",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "mx",
+    "sir",
+    "dame",
+    "lord",
+    "lady",
+}
+_MAX_WORDS = 8
+_MAX_LENGTH = 100
+
+
+def fold_quotes(text: str) -> str:
+    return unicodedata.normalize("NFC", text).translate(_QUOTES)
+
+
+def _strip_edges(name: str) -> str:
+    name = name.strip().strip(_EDGE_JUNK).strip()
+    words = name.split()
+    # A final full stop is punctuation after "Ukraine." but part of "Jr." or "D.C.".
+    if words and words[-1].endswith(".") and "." not in words[-1][:-1] and len(words[-1]) > 4:
+        name = name[:-1]
+    return name.strip(_EDGE_JUNK).strip()
+
+
+def _strip_titles(name: str) -> str:
+    words = name.split()
+    while len(words) > 1 and words[0].lower().rstrip(".") in _TITLE_WORDS:
+        words.pop(0)
+    return " ".join(words)
+
+
+def clean_name(text: str, kind: str) -> str | None:
+    """The name as an editor would file it, or None when the text is not a name at all."""
+    if "\n" in text.strip():
+        # A span across lines has joined a heading or page residue to the text.
+        return None
+    name = " ".join(fold_quotes(text).split())
+    for _ in range(3):
+        before = name
+        name = _strip_edges(name)
+        name = _POSSESSIVE.sub("", name)
+        name = _ARTICLE.sub("", name)
+        if kind == "person":
+            name = _strip_titles(name)
+        if name == before:
+            break
+    if not is_plausible_name(name):
+        return None
+    if kind == "person" and name.lower().rstrip(".") in _TITLE_WORDS:
+        return None
+    return name
+
+
+def is_plausible_name(name: str) -> bool:
+    """Names have letters, start with a capital somewhere, and are not sentences."""
+    if len(name) < 2 or len(name) > _MAX_LENGTH:
+        return False
+    words = name.split()
+    if len(words) > _MAX_WORDS:
+        return False
+    letters = [c for c in name if c.isalpha()]
+    if len(letters) < 2 and not (len(name) >= 2 and name.isupper()):
+        return False
+    if not any(c.isupper() for c in name) and not any(ord(c) > 0x2FF for c in letters):
+        return False
+    return not sum(c.isdigit() for c in name) > len(letters)
+
+
+def normalize_key(name: str) -> str:
+    """The identity of a name: transliterated, case-folded, punctuation and spacing removed."""
+    folded = unidecode(fold_quotes(name)).casefold().replace("&", " and ")
+    folded = re.sub(r"[^\w\s]", "", folded)
+    return " ".join(folded.split())

@@ -1,0 +1,77 @@
+"""Article text: normalization, page residue, titles and content hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+# Lines a scraper picks up from around the article: navigation, sharing and sign-up prompts.
+# They are matched by what they say, not by where a page puts them, so any site's residue goes.
+_RESIDUE_LINE = re.compile(
+    r"""^\s*(
+        (previous|next|prev|older|newer)\s*(article|post|story|page|entry)
+      | (read|see)\s+(more|also|next)\b
+      | related(\s+(articles?|stories|posts|coverage|content))?\s*:?\s*$
+      | related\s*:
+      | (more|also)\s+(from|on|in)\s+\w+\s*:
+      | share\s+(this|on|via)\b
+      | (sign\s+up|subscribe)\b
+      | follow\s+us\b
+      | advertisement\s*$
+      | click\s+here\b
+      | (copyright|©|\(c\))\s
+      | all\s+rights\s+reserved
+      | tags?\s*:
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def normalize_text(text: str) -> str:
+    """NFC, one kind of newline and space, no control characters, no trailing residue."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    return strip_page_residue(text)
+
+
+def is_residue_line(line: str) -> bool:
+    return bool(_RESIDUE_LINE.match(line))
+
+
+def strip_page_residue(text: str) -> str:
+    """Drop the run of navigation lines that scrapers leave at the end of an article."""
+    lines = text.split("\n")
+    while lines and (not lines[-1].strip() or is_residue_line(lines[-1])):
+        lines.pop()
+    return "\n".join(lines).strip()
+
+
+def derive_title(body: str, max_length: int = 120) -> str:
+    """A title for text that came without one: its first sentence, shortened at a word."""
+    first_line = next((line for line in body.split("\n") if line.strip()), "").strip()
+    sentence = re.split(r"(?<=[.!?])\s", first_line, maxsplit=1)[0]
+    if len(sentence) <= max_length:
+        return sentence.rstrip(".")
+    cut = sentence[:max_length].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def content_hash(body: str) -> str:
+    """Same words, same hash: case and spacing differences don't make a new article."""
+    folded = " ".join(body.casefold().split())
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def tidy_title(title: str) -> str:
+    """Newswire titles often come in capitals; give them ordinary capitalization."""
+    title = " ".join(title.split())
+    letters = [c for c in title if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) / len(letters) > 0.9 and len(letters) > 3:
+        title = title.title()
+    return title

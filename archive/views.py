@@ -1,0 +1,36 @@
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from archive.markup import marked_body
+from archive.models import Article, Entity
+
+
+def article_detail(request, pk: int):
+    article = get_object_or_404(Article.objects.with_entities(), pk=pk)
+    return render(
+        request,
+        "archive/article_detail.html",
+        {
+            "article": article,
+            "body_html": marked_body(article),
+            "entities_by_kind": article.entities_by_kind(),
+        },
+    )
+
+
+def entity_detail(request, pk: int):
+    entity = get_object_or_404(Entity, pk=pk)
+    articles = entity.articles.order_by("-published", "-id")
+    page = Paginator(articles, 20).get_page(request.GET.get("page"))
+    timeline = entity.timeline()
+    peak = max((row["count"] for row in timeline), default=0)
+    return render(
+        request,
+        "archive/entity_detail.html",
+        {
+            "entity": entity,
+            "page": page,
+            "timeline": [{**row, "percent": round(100 * row["count"] / peak)} for row in timeline],
+            "related": entity.related(),
+        },
+    )

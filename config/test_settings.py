@@ -1,0 +1,12 @@
+"""Settings for the test suite: a throw-away data folder and in-process extraction."""
+
+import tempfile
+from pathlib import Path
+
+from config.settings import *  # noqa: F403
+from config.settings import HAYSTACK_CONNECTIONS
+
+DATA_DIR = Path(tempfile.mkdtemp(prefix="archive-test-"))
+HAYSTACK_CONNECTIONS["default"]["PATH"] = str(DATA_DIR / "whoosh_index")
+EXTRACTION_WORKERS = 1
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,276 @@
+"""The archive's Whoosh backend for Haystack: the stock one, minus its traps at scale.
+
+* Matching everything is a column lookup, not `Every('text')` scored document by document.
+* Facets, filters, date histograms and date sorting use per-segment doc values
+  (search/docvalues.py), read once per segment instead of once per search.
+* Indexing replaces documents through one reader per batch, not a searcher per document.
+* Facet fields hold identifiers as single terms, so commas and quotes in names never split them.
+* "Did you mean" looks words up in a cached vocabulary, also when nothing was found.
+
+Switching to Elasticsearch or Solr stays a settings change: views speak Haystack's API only.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from django.utils.encoding import force_str
+from haystack.backends import BaseEngine
+from haystack.backends.whoosh_backend import WhooshSearchBackend, WhooshSearchQuery
+from haystack.constants import DJANGO_CT, DJANGO_ID, ID
+from haystack.exceptions import SearchBackendError, SkipDocument
+from haystack.models import SearchResult
+from haystack.utils import get_identifier
+from whoosh import query as wq
+from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.fields import DATETIME, KEYWORD, TEXT
+from whoosh.index import LockError
+from whoosh.qparser import (
+    AndGroup,
+    FieldsPlugin,
+    MultifieldParser,
+    PlusMinusPlugin,
+    QueryParser,
+    WildcardPlugin,
+)
+
+from search.docvalues import DocValuesCache
+from search.spelling import Vocabulary
+
+FACET_FIELDS = ("person", "place", "organization", "source")
+DATE_FIELDS = ("published",)
+TITLE_FIELD = "title"
+WRITE_LOCK_TIMEOUT = 120.0
+DATE_UNITS = {"year": "Y", "month": "M", "day": "D"}
+
+
+class ArchiveWhooshSearchBackend(WhooshSearchBackend):
+    def __init__(self, connection_alias, **connection_options):
+        super().__init__(connection_alias, **connection_options)
+        self.doc_values = DocValuesCache(list(FACET_FIELDS), list(DATE_FIELDS))
+        self.vocabulary = Vocabulary(TITLE_FIELD)
+        self._local = threading.local()
+
+    # Schema and parsing
+
+    def build_schema(self, fields):
+        content_field_name, schema = super().build_schema(fields)
+        replacements = {name: _facet_field() for name in FACET_FIELDS}
+        replacements[content_field_name] = TEXT(stored=False, analyzer=StemmingAnalyzer())
+        replacements[TITLE_FIELD] = TEXT(
+            stored=False, analyzer=StandardAnalyzer(stoplist=None), field_boost=2.0
+        )
+        for name in DATE_FIELDS:
+            replacements[name] = DATETIME(stored=False, sortable=True)
+        for name, field in replacements.items():
+            if name in schema:
+                schema.remove(name)
+                schema.add(name, field)
+        return content_field_name, schema
+
+    def setup(self):
+        super().setup()
+        # What readers type: words, "phrases", AND/OR/NOT, -word; no field syntax, no wildcards
+        # (a lone * would expand to every term in the index).
+        self.user_parser = MultifieldParser(
+            [TITLE_FIELD, self.content_field_name],
+            schema=self.schema,
+            fieldboosts={TITLE_FIELD: 2.0},
+            group=AndGroup,
+        )
+        self.user_parser.remove_plugin_class(FieldsPlugin)
+        self.user_parser.remove_plugin_class(WildcardPlugin)
+        self.user_parser.add_plugin(PlusMinusPlugin())
+        # What the code writes: field:value filters.
+        self.narrow_parser = QueryParser(self.content_field_name, schema=self.schema)
+
+    def parse_user_query(self, query_string: str) -> wq.Query:
+        text = force_str(query_string).strip()
+        if text in {"", "*", "*:*", "(*)"}:
+            return wq.Every()
+        return self.user_parser.parse(text)
+
+    # Writing
+
+    def _writer(self):
+        self.index = self.index.refresh()
+        try:
+            return self.index.writer(timeout=WRITE_LOCK_TIMEOUT)
+        except LockError as exc:
+            raise SearchBackendError(
+                f"The search index stayed locked by another writer for {WRITE_LOCK_TIMEOUT:.0f} s."
+            ) from exc
+
+    def update(self, index, iterable, commit=True):
+        if not self.setup_complete:
+            self.setup()
+        docs = []
+        for obj in iterable:
+            try:
+                doc = index.full_prepare(obj)
+            except SkipDocument:
+                continue
+            doc = {key: self._from_python(value) for key, value in doc.items() if key != "boost"}
+            docs.append({key: value for key, value in doc.items() if value not in (None, "")})
+        if not docs:
+            return
+        writer = self._writer()
+        try:
+            _delete_ids(writer, [doc[ID] for doc in docs])
+            for doc in docs:
+                writer.add_document(**doc)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+
+    def remove(self, obj_or_string, commit=True):
+        self.remove_identifiers([get_identifier(obj_or_string)])
+
+    def remove_identifiers(self, identifiers: list[str]) -> None:
+        if not self.setup_complete:
+            self.setup()
+        writer = self._writer()
+        try:
+            _delete_ids(writer, identifiers)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+
+    def clear(self, models=None, commit=True):
+        super().clear(models=models, commit=commit)
+        self.doc_values.clear()
+        self._local.__dict__.clear()
+
+    def indexed_ids(self) -> set[str]:
+        """The Django ids of every live document, for consistency checks."""
+        return {fields[DJANGO_ID] for _, fields in self.searcher().reader().iter_docs()}
+
+    # Reading
+
+    def searcher(self):
+        """This thread's searcher, refreshed when another process has committed."""
+        if not self.setup_complete:
+            self.setup()
+        current = getattr(self._local, "searcher", None)
+        if current is None:
+            self.index = self.index.refresh()
+            current = self.index.searcher()
+        else:
+            current = current.refresh()
+        self._local.searcher = current
+        return current
+
+    def search(
+        self,
+        query_string,
+        sort_by=None,
+        start_offset=0,
+        end_offset=None,
+        fields="",
+        highlight=False,
+        facets=None,
+        date_facets=None,
+        query_facets=None,
+        narrow_queries=None,
+        spelling_query=None,
+        within=None,
+        dwithin=None,
+        distance_point=None,
+        models=None,
+        limit_to_registered_models=None,
+        result_class=None,
+        **kwargs,
+    ):
+        searcher = self.searcher()
+        values = self.doc_values.for_searcher(searcher)
+        query = self.parse_user_query(query_string)
+        mask = values.mask(query, searcher)
+        for narrow in narrow_queries or ():
+            mask &= values.mask(self.narrow_parser.parse(force_str(narrow)), searcher)
+        hits = int(mask.sum())
+        end_offset = hits if end_offset is None else min(end_offset, hits)
+        narrowed = mask if narrow_queries else None
+        page = self._page(
+            searcher, values, query, mask, narrowed, sort_by, start_offset, end_offset
+        )
+
+        facet_counts = {"fields": {}, "dates": {}, "queries": {}}
+        for field, options in (facets or {}).items():
+            facet_counts["fields"][field] = values.top_terms(
+                field,
+                mask,
+                limit=int(options.get("limit", 100)),
+                by_name=options.get("sort") == "index",
+            )
+        for field, options in (date_facets or {}).items():
+            unit = DATE_UNITS.get(options.get("gap_by", "month"), "M")
+            facet_counts["dates"][field] = values.date_histogram(field, mask, unit)
+
+        suggestion = None
+        if self.include_spelling or spelling_query:
+            suggestion = self.vocabulary.suggest(searcher, spelling_query or query_string)
+
+        cls = result_class or SearchResult
+        results = []
+        for docnum, score in page:
+            stored = searcher.stored_fields(docnum)
+            app_label, model_name = stored[DJANGO_CT].split(".")
+            results.append(cls(app_label, model_name, stored[DJANGO_ID], score))
+        return {
+            "results": results,
+            "hits": hits,
+            "facets": facet_counts,
+            "spelling_suggestion": suggestion,
+        }
+
+    def _page(self, searcher, values, query, mask, narrowed, sort_by, start, end):
+        if end <= start:
+            return []
+        sort_field = (sort_by or [None])[0]
+        ranked = sort_field is None and _has_positive_terms(query)
+        if not ranked:
+            field = (sort_field or "-published").lstrip("-")
+            if field not in values.dates:
+                raise SearchBackendError(f"Cannot sort by {sort_field!r}.")
+            reverse = sort_field is None or sort_field.startswith("-")
+            docs = values.newest_first(mask, field, reverse=reverse)[start:end]
+            return [(int(d), 0.0) for d in docs]
+        options = {"limit": end}
+        if narrowed is not None:
+            options["filter"] = set(np.flatnonzero(narrowed).tolist())
+        hits = searcher.search(query, **options)
+        return [(hit.docnum, hit.score) for hit in hits[start:end]]
+
+
+def _facet_field():
+    # One term per identifier; ids never contain commas, so the comma separator is safe.
+    return KEYWORD(stored=False, commas=True, lowercase=False, scorable=False)
+
+
+def _delete_ids(writer, identifiers: list[str]) -> None:
+    """Delete documents by id through one reader, not one searcher per document."""
+    reader = writer.reader()
+    for identifier in identifiers:
+        if (ID, identifier) in reader:
+            for docnum in reader.postings(ID, identifier).all_ids():
+                writer.delete_document(docnum)
+
+
+def _has_positive_terms(query: wq.Query) -> bool:
+    if isinstance(query, wq.Every) or query is wq.NullQuery:
+        return False
+    if isinstance(query, wq.Not):
+        return False
+    if isinstance(query, wq.AndNot):
+        return _has_positive_terms(query.a)
+    if isinstance(query, wq.CompoundQuery):
+        return any(_has_positive_terms(q) for q in query.subqueries)
+    return True
+
+
+class ArchiveWhooshEngine(BaseEngine):
+    backend = ArchiveWhooshSearchBackend
+    query = WhooshSearchQuery

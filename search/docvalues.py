@@ -1,0 +1,239 @@
+"""Columnar per-document values read from a Whoosh index, for cheap facets, filters and sorts.
+
+Whoosh answers "which documents hold term T" (posting lists); facet counting needs the
+opposite, "which terms does document D hold", for every matching document. Search engines keep
+that as doc values. Here each index segment's facet fields are read once into numpy arrays
+(segments never change except for deletions), so after a commit only the new segment is read.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.util.times import datetime_to_long
+
+_EPOCH = datetime_to_long(datetime(1970, 1, 1))
+_MISSING = np.iinfo(np.int64).max  # Whoosh itself marks a missing value with 2**64 - 1
+
+
+@dataclass
+class TermColumn:
+    """One facet field: each (term, doc) pair, grouped by term."""
+
+    terms: list[str]
+    term_ids: dict[str, int]
+    docs: np.ndarray  # global doc numbers, grouped by term
+    values: np.ndarray  # the term ordinal of each entry in `docs`
+    starts: np.ndarray  # docs[starts[t]:starts[t + 1]] hold term t
+
+    def docs_with(self, term: str) -> np.ndarray:
+        ordinal = self.term_ids.get(term)
+        if ordinal is None:
+            return np.empty(0, dtype=np.int64)
+        return self.docs[self.starts[ordinal] : self.starts[ordinal + 1]]
+
+    def counts(self, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(self.values[mask[self.docs]], minlength=len(self.terms))
+
+
+@dataclass
+class _SegmentValues:
+    size: int
+    terms: dict[str, list[str]]
+    docs: dict[str, np.ndarray]
+    lengths: dict[str, np.ndarray]
+    dates: dict[str, np.ndarray]
+
+
+class DocValues:
+    """The doc values of one index generation: facets, dates and live documents."""
+
+    def __init__(self, live: np.ndarray, columns: dict[str, TermColumn], dates: dict):
+        self.live = live
+        self.columns = columns
+        self.dates = dates  # field -> int64 microseconds since 1970 (or _MISSING)
+
+    @property
+    def size(self) -> int:
+        return len(self.live)
+
+    def mask_of_docs(self, docnums) -> np.ndarray:
+        mask = np.zeros(self.size, dtype=bool)
+        docs = np.fromiter(docnums, dtype=np.int64)
+        if len(docs):
+            mask[docs] = True
+        return mask & self.live
+
+    def mask(self, q: wq.Query, searcher) -> np.ndarray:
+        """The live documents that match `q`, evaluated on columns where possible."""
+        if isinstance(q, wq.Every):
+            return self.live.copy()
+        if q is wq.NullQuery:
+            return np.zeros(self.size, dtype=bool)
+        if isinstance(q, wq.Term) and q.fieldname in self.columns:
+            mask = np.zeros(self.size, dtype=bool)
+            mask[self.columns[q.fieldname].docs_with(str(q.text))] = True
+            return mask & self.live
+        if isinstance(q, wq.NumericRange) and q.fieldname in self.dates:
+            return self._date_range(q) & self.live
+        if isinstance(q, wq.Not):
+            return self.live & ~self.mask(q.query, searcher)
+        if isinstance(q, wq.AndNot):
+            return self.mask(q.a, searcher) & ~self.mask(q.b, searcher)
+        if isinstance(q, wq.And | wq.Require):
+            subqueries = q.subqueries if isinstance(q, wq.And) else [q.a, q.b]
+            result = self.live.copy()
+            for sub in subqueries:
+                result &= self.mask(sub, searcher)
+            return result
+        if isinstance(q, wq.Or):
+            result = np.zeros(self.size, dtype=bool)
+            for sub in q.subqueries:
+                result |= self.mask(sub, searcher)
+            return result
+        return self.mask_of_docs(searcher.docs_for_query(q))
+
+    def _date_range(self, q: wq.NumericRange) -> np.ndarray:
+        values = self.dates[q.fieldname]
+        mask = values != _MISSING
+        if q.start is not None:
+            mask &= values >= q.start - _EPOCH
+        if q.end is not None:
+            mask &= values <= q.end - _EPOCH
+        return mask
+
+    def top_terms(
+        self, field: str, mask: np.ndarray, limit: int | None = None, by_name: bool = False
+    ) -> list[tuple[str, int]]:
+        column = self.columns[field]
+        counts = column.counts(mask)
+        nonzero = np.flatnonzero(counts)
+        if by_name:
+            order = sorted(nonzero, key=lambda t: column.terms[t])
+        else:
+            order = nonzero[np.lexsort((nonzero, -counts[nonzero]))]
+        if limit is not None:
+            order = order[:limit]
+        return [(column.terms[t], int(counts[t])) for t in order]
+
+    def date_histogram(self, field: str, mask: np.ndarray, unit: str) -> list[tuple[datetime, int]]:
+        values = self.dates[field][mask]
+        values = values[values != _MISSING]
+        if not len(values):
+            return []
+        buckets = values.astype("datetime64[us]").astype(f"datetime64[{unit}]")
+        starts, counts = np.unique(buckets, return_counts=True)
+        return [
+            (start.astype("datetime64[us]").astype(datetime), int(count))
+            for start, count in zip(starts, counts, strict=True)
+        ]
+
+    def newest_first(self, mask: np.ndarray, field: str, reverse: bool = True) -> np.ndarray:
+        docs = np.flatnonzero(mask)
+        values = self.dates[field][docs]
+        # Undated documents go last whichever way the dates are sorted.
+        missing = values == _MISSING
+        keys = np.where(missing, 0, values)
+        order = np.lexsort((docs, -keys if reverse else keys, missing))
+        return docs[order]
+
+
+class DocValuesCache:
+    """Doc values per segment, combined per index generation; safe across threads."""
+
+    def __init__(self, term_fields: list[str], date_fields: list[str]):
+        self.term_fields = term_fields
+        self.date_fields = date_fields
+        self._segments: dict[str, _SegmentValues] = {}
+        self._combined: tuple[tuple, DocValues] | None = None
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._segments.clear()
+            self._combined = None
+
+    def for_searcher(self, searcher) -> DocValues:
+        leaves = leaf_readers(searcher)
+        signature = tuple(
+            (r.segment().segment_id(), r.segment().deleted_count() if r.has_deletions() else 0)
+            for r, _ in leaves
+        )
+        with self._lock:
+            if self._combined and self._combined[0] == signature:
+                return self._combined[1]
+            segment_ids = {sig[0] for sig in signature}
+            self._segments = {k: v for k, v in self._segments.items() if k in segment_ids}
+            for reader, _ in leaves:
+                segid = reader.segment().segment_id()
+                if segid not in self._segments:
+                    self._segments[segid] = self._read_segment(reader)
+            combined = self._combine(leaves)
+            self._combined = (signature, combined)
+            return combined
+
+    def _read_segment(self, reader) -> _SegmentValues:
+        terms, docs, lengths, dates = {}, {}, {}, {}
+        for field in self.term_fields:
+            field_terms, field_docs, field_lengths = [], [], []
+            if field in reader.schema:
+                for term in reader.lexicon(field):
+                    ids = np.fromiter(reader.postings(field, term).all_ids(), dtype=np.int64)
+                    field_terms.append(term.decode("utf-8"))
+                    field_docs.append(ids)
+                    field_lengths.append(len(ids))
+            terms[field] = field_terms
+            docs[field] = np.concatenate(field_docs) if field_docs else np.empty(0, np.int64)
+            lengths[field] = np.array(field_lengths, dtype=np.int64)
+        for field in self.date_fields:
+            raw = np.fromiter(reader.column_reader(field, translate=False), dtype=np.uint64)
+            values = np.full(len(raw), _MISSING, dtype=np.int64)
+            present = raw < np.uint64(_MISSING)
+            values[present] = raw[present].astype(np.int64) - _EPOCH
+            dates[field] = values
+        return _SegmentValues(reader.doc_count_all(), terms, docs, lengths, dates)
+
+    def _combine(self, leaves) -> DocValues:
+        segments = [(self._segments[r.segment().segment_id()], offset, r) for r, offset in leaves]
+        size = sum(s.size for s, _, _ in segments)
+        live = np.ones(size, dtype=bool)
+        for _, offset, reader in segments:
+            if reader.has_deletions():
+                deleted = np.fromiter(reader.segment().deleted_docs(), dtype=np.int64)
+                live[deleted + offset] = False
+        columns = {}
+        for field in self.term_fields:
+            term_ids: dict[str, int] = {}
+            parts_docs, parts_values = [], []
+            for segment, offset, _ in segments:
+                local = np.array(
+                    [term_ids.setdefault(t, len(term_ids)) for t in segment.terms[field]],
+                    dtype=np.int64,
+                )
+                parts_docs.append(segment.docs[field] + offset)
+                parts_values.append(np.repeat(local, segment.lengths[field]))
+            docs = np.concatenate(parts_docs) if parts_docs else np.empty(0, np.int64)
+            values = np.concatenate(parts_values) if parts_values else np.empty(0, np.int64)
+            order = np.argsort(values, kind="stable")
+            docs, values = docs[order], values[order]
+            starts = np.searchsorted(values, np.arange(len(term_ids) + 1))
+            columns[field] = TermColumn(list(term_ids), term_ids, docs, values, starts)
+        dates = {
+            field: (
+                np.concatenate([s.dates[field] for s, _, _ in segments])
+                if segments
+                else np.empty(0, np.int64)
+            )
+            for field in self.date_fields
+        }
+        return DocValues(live, columns, dates)
+
+
+def leaf_readers(searcher) -> list:
+    """(segment reader, first doc number) pairs, also for a single-segment searcher."""
+    leaves = searcher.leafreaders if hasattr(searcher, "leafreaders") else None
+    return list(leaves or [(searcher.reader(), 0)])

@@ -1,0 +1,77 @@
+"""Index updates driven by the archive's signals and by edits of single articles."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.db import transaction
+from django.db.models import signals
+from haystack.signals import BaseSignalProcessor
+
+from archive.models import Article, Mention
+from archive.signals import articles_changed, articles_deleted
+from search.indexing import index_articles, unindex_articles
+
+logger = logging.getLogger(__name__)
+
+
+def _safely(action, ids) -> None:
+    # The database is the record; an index failure is logged and repaired by check_index.
+    try:
+        action(ids)
+    except Exception:
+        logger.exception("Could not update the search index for articles %s", sorted(ids)[:20])
+
+
+class ArchiveSignalProcessor(BaseSignalProcessor):
+    def setup(self):
+        articles_changed.connect(self.on_articles_changed)
+        articles_deleted.connect(self.on_articles_deleted)
+        signals.post_save.connect(self.on_article_saved, sender=Article)
+        signals.post_delete.connect(self.on_article_deleted, sender=Article)
+        signals.post_save.connect(self.on_mention_changed, sender=Mention)
+        signals.post_delete.connect(self.on_mention_changed, sender=Mention)
+
+    def teardown(self):
+        articles_changed.disconnect(self.on_articles_changed)
+        articles_deleted.disconnect(self.on_articles_deleted)
+        signals.post_save.disconnect(self.on_article_saved, sender=Article)
+        signals.post_delete.disconnect(self.on_article_deleted, sender=Article)
+        signals.post_save.disconnect(self.on_mention_changed, sender=Mention)
+        signals.post_delete.disconnect(self.on_mention_changed, sender=Mention)
+
+    def on_articles_changed(self, sender, ids, **kwargs):
+        _safely(index_articles, ids)
+
+    def on_articles_deleted(self, sender, ids, **kwargs):
+        _safely(unindex_articles, ids)
+
+    # Single edits (the admin) index once the transaction, inlines included, has committed;
+    # everything one transaction touched is indexed in one batch.
+
+    def on_article_saved(self, sender, instance, **kwargs):
+        _schedule(instance.pk)
+
+    def on_article_deleted(self, sender, instance, **kwargs):
+        _schedule(instance.pk)
+
+    def on_mention_changed(self, sender, instance, **kwargs):
+        _schedule(instance.article_id)
+
+
+_pending = threading.local()
+
+
+def _schedule(article_id: int) -> None:
+    if not hasattr(_pending, "ids"):
+        _pending.ids = set()
+    _pending.ids.add(article_id)
+    # Every registration flushes the whole set; the first to run does the work.
+    transaction.on_commit(_flush)
+
+
+def _flush() -> None:
+    ids, _pending.ids = getattr(_pending, "ids", set()), set()
+    if ids:
+        _safely(index_articles, ids)

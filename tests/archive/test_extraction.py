@@ -1,0 +1,118 @@
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from archive.extraction import _Mention, extract_entities, load_pipeline, resolve_mentions
+from archive.text import normalize_text
+
+
+def names(entities, kind):
+    return sorted(e.name for e in entities if e.kind == kind)
+
+
+def mention(kind, name, start=0):
+    from archive.names import normalize_key
+
+    return _Mention(kind, name, normalize_key(name), start, start + len(name))
+
+
+def test_surname_joins_full_name_in_same_article():
+    entities = resolve_mentions(
+        [mention("person", "Volodymyr Zelensky", 0), mention("person", "Zelensky", 50)]
+    )
+    assert [(e.name, e.count) for e in entities] == [("Volodymyr Zelensky", 2)]
+
+
+def test_surname_tagged_as_organization_still_joins_the_person():
+    entities = resolve_mentions(
+        [mention("person", "David Cameron", 0), mention("organization", "Cameron", 40)]
+    )
+    assert names(entities, "person") == ["David Cameron"]
+    assert names(entities, "organization") == []
+
+
+def test_ambiguous_surname_is_left_alone():
+    entities = resolve_mentions(
+        [
+            mention("person", "Anna Smith", 0),
+            mention("person", "John Smith", 20),
+            mention("person", "Smith", 40),
+        ]
+    )
+    assert names(entities, "person") == ["Anna Smith", "John Smith", "Smith"]
+
+
+def test_same_name_gets_the_kind_most_of_its_mentions_have():
+    entities = resolve_mentions(
+        [
+            mention("organization", "Kupyansk", 0),
+            mention("place", "Kupyansk", 10),
+            mention("place", "Kupyansk", 20),
+        ]
+    )
+    assert [(e.kind, e.name, e.count) for e in entities] == [("place", "Kupyansk", 3)]
+
+
+def test_name_mostly_tagged_as_nationality_is_dropped():
+    entities = resolve_mentions(
+        [
+            mention("other", "Ukrainian", 0),
+            mention("other", "Ukrainian", 9),
+            mention("place", "Ukrainian", 30),
+        ]
+    )
+    assert entities == []
+
+
+def test_known_country_is_a_place_even_when_tagged_as_organization():
+    entities = resolve_mentions([mention("organization", "Ukraine", 0)])
+    assert names(entities, "place") == ["Ukraine"]
+
+
+def test_extraction_finds_people_places_and_organizations():
+    text = (
+        "Economy minister Helena Moura said in Lisbon on Monday that the European "
+        "Investment Bank would lend Portugal 400 million euros. Moura added that "
+        "Porto would receive half of the money."
+    )
+    entities = extract_entities(text)
+    assert "Helena Moura" in names(entities, "person")
+    assert "Moura" not in names(entities, "person")
+    assert {"Lisbon", "Portugal", "Porto"} <= set(names(entities, "place"))
+    assert "European Investment Bank" in names(entities, "organization")
+    moura = next(e for e in entities if e.name == "Helena Moura")
+    assert moura.count == 2
+    start, end = moura.offsets[0]
+    assert text[start:end] == "Helena Moura"
+
+
+def test_navigation_residue_names_never_become_facets():
+    article = (
+        "Ukrainian forces advanced toward Izyum on Saturday, officials in Kyiv said.\n\n"
+        "The Russian Defense Ministry said troops had regrouped near Donetsk.\n\n"
+        "Previous articleDavid Cameron rehearsed weekly audiences with Charles\n"
+        "Next articleThe FIA will not break the rules for Colton Herta"
+    )
+    text = normalize_text(article)
+    assert "Previous article" not in text
+    found = {e.name for e in extract_entities(text)}
+    assert not found & {"David Cameron", "Cameron", "Charles", "FIA", "Colton Herta"}
+    assert {"Kyiv", "Donetsk"} <= found
+
+
+def test_residue_is_only_stripped_at_the_end():
+    text = normalize_text("Read more about it below.\n\nThe mayor of Lisbon spoke.")
+    assert text.startswith("Read more")
+
+
+def test_real_sample_keeps_only_article_entities(shared_data):
+    sample = shared_data.parent / "samples" / "kharkiv-counteroffensive.txt"
+    text = normalize_text(sample.read_text(encoding="utf-8"))
+    found = {e.name for e in extract_entities(text)}
+    assert "Volodymyr Zelensky" in found and "Zelensky" not in found
+    assert not found & {"David Cameron", "Cameron", "Charles", "FIA", "Colton Herta"}
+
+
+def test_missing_model_names_every_candidate():
+    with pytest.raises(ImproperlyConfigured) as error:
+        load_pipeline(["no_such_model", "nor_this_one"])
+    assert "no_such_model" in str(error.value) and "nor_this_one" in str(error.value)

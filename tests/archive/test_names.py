@@ -1,0 +1,43 @@
+import pytest
+
+from archive.names import clean_name, normalize_key
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind", "expected"),
+    [
+        ("Mr. Kanashenkov", "person", "Kanashenkov"),
+        ("President Volodymyr Zelensky", "person", "Volodymyr Zelensky"),
+        ("Prime Minister Boris Johnson", "person", "Boris Johnson"),
+        ("the Ministry of Defense", "organization", "Ministry of Defense"),
+        ("Britain’s", "place", "Britain"),
+        ("Britain's", "place", "Britain"),
+        ("“Izyum”", "place", "Izyum"),
+        ("  Kharkiv ,", "place", "Kharkiv"),
+        ("Ukraine.", "place", "Ukraine"),
+        ("Marcus Bell Jr.", "person", "Marcus Bell Jr."),
+        ("Washington, D.C.", "place", "Washington, D.C."),
+        ("Patrick O’Neill", "person", "Patrick O'Neill"),
+        ("British Airways", "organization", "British Airways"),
+    ],
+)
+def test_names_are_cleaned_like_an_editor_would(raw, kind, expected):
+    assert clean_name(raw, kind) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["government", "a", "'s", "—", "1987", "Previous article\nDavid Cameron", ""]
+)
+def test_fragments_that_are_not_names_are_rejected(raw):
+    assert clean_name(raw, "organization") is None
+
+
+def test_a_title_alone_is_not_a_person():
+    assert clean_name("President", "person") is None
+    assert clean_name("the Minister", "person") is None
+
+
+def test_key_ignores_case_accents_and_punctuation():
+    assert normalize_key("José Álvarez") == normalize_key("jose alvarez")
+    assert normalize_key("Washington, D.C.") == "washington dc"
+    assert normalize_key("AT&T") == "at and t"

@@ -1,0 +1,36 @@
+import json
+from pathlib import Path
+
+import pytest
+from haystack import connections
+
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def empty_search_index():
+    """Each test starts and ends with an empty index (the database is rolled back too)."""
+    backend = connections["default"].get_backend()
+    backend.clear()
+    yield backend
+    backend.clear()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def write_jsonl(tmp_path):
+    """Write records (dicts, or raw strings for broken lines) to a .jsonl file."""
+
+    def write(records, name="articles.jsonl") -> Path:
+        path = tmp_path / name
+        lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    return write
