@@ -43,7 +43,80 @@ def any_place_keys() -> frozenset[str]:
 
 # Words that make a name an institution or a place, whoever it is named after.
 _NOT_A_PERSON = frozenset(
-    ["academy", "agency", "airport", "airways", "association", "authority", "bank", "bay", "beach", "bridge", "building", "campus", "center", "centre", "church", "circuit", "city", "club", "co", "college", "commission", "committee", "company", "corp", "corporation", "council", "county", "court", "district", "foundation", "fund", "gallery", "group", "hall", "hospital", "hotel", "house", "inc", "institute", "island", "lake", "league", "limited", "ltd", "ministry", "museum", "mountain", "news", "office", "park", "party", "plaza", "police", "port", "post", "press", "river", "road", "school", "service", "society", "square", "stadium", "station", "street", "team", "times", "tower", "trust", "union", "university", "valley"]
+    [
+        "academy",
+        "agency",
+        "airport",
+        "airways",
+        "association",
+        "authority",
+        "bank",
+        "bay",
+        "beach",
+        "bridge",
+        "building",
+        "campus",
+        "center",
+        "centre",
+        "church",
+        "circuit",
+        "city",
+        "club",
+        "co",
+        "college",
+        "commission",
+        "committee",
+        "company",
+        "corp",
+        "corporation",
+        "council",
+        "county",
+        "court",
+        "district",
+        "foundation",
+        "fund",
+        "gallery",
+        "group",
+        "hall",
+        "hospital",
+        "hotel",
+        "house",
+        "inc",
+        "institute",
+        "island",
+        "lake",
+        "league",
+        "limited",
+        "ltd",
+        "ministry",
+        "museum",
+        "mountain",
+        "news",
+        "office",
+        "park",
+        "party",
+        "plaza",
+        "police",
+        "port",
+        "post",
+        "press",
+        "river",
+        "road",
+        "school",
+        "service",
+        "society",
+        "square",
+        "stadium",
+        "station",
+        "street",
+        "team",
+        "times",
+        "tower",
+        "trust",
+        "union",
+        "university",
+        "valley",
+    ]
 )
 
 
@@ -59,6 +132,6 @@ def looks_like_personal_name(key: str) -> bool:
     words = key.split()
     if not 2 <= len(words) <= 3 or _NOT_A_PERSON.intersection(words):
         return False
-    if key in any_place_keys() or words[0] in any_place_keys():
+    if key in any_place_keys():
         return False
     return _given_names().get_gender(words[0]) not in {"unknown", "andy"}

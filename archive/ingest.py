@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from archive.extraction import ExtractedEntity, extract_many, pipeline_name
 from archive.importers import BadRecord, RawArticle, Record, read_paths
+from archive.kinds import apply_kinds, archive_kinds
 from archive.models import Article, Entity, Mention
 from archive.names import clean_name, fold_quotes, normalize_key
 from archive.signals import articles_changed
@@ -181,7 +182,14 @@ def store_articles(
             if digest in by_hash:
                 if raw.entities is not None:
                     entities = entities_from_names(raw.body, raw.entities)
-                per_article.append((by_hash[digest], entities))
+                per_article.append((by_hash[digest], entities, raw.entities is None))
+        # A name the archive already files under one kind keeps that kind (extracted names
+        # only: supplied entities are taken as given).
+        known = archive_kinds({e.key for _, ents, _ in per_article for e in ents})
+        per_article = [
+            (article, apply_kinds(ents, known) if extracted else ents)
+            for article, ents, extracted in per_article
+        ]
         save_mentions(per_article)
     ids = [a.pk for a in articles]
     articles_changed.send(sender=Article, ids=ids)

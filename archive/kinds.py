@@ -32,16 +32,27 @@ def majority_kinds(articles: list[list[ExtractedEntity]]) -> dict[str, str]:
 def harmonize_kinds(articles: list[list[ExtractedEntity]]) -> list[list[ExtractedEntity]]:
     """The same articles with every name given its archive-wide kind."""
     kinds = majority_kinds(articles)
-    result = []
-    for entities in articles:
-        merged: dict[str, ExtractedEntity] = {}
-        for e in entities:
-            kind = kinds[e.key]
-            if e.key in merged:
-                merged[e.key].offsets = sorted(
-                    {*map(tuple, merged[e.key].offsets), *map(tuple, e.offsets)}
-                )
-            else:
-                merged[e.key] = ExtractedEntity(kind, e.name, e.key, list(e.offsets))
-        result.append(list(merged.values()))
-    return result
+    return [apply_kinds(entities, kinds) for entities in articles]
+
+
+def apply_kinds(entities: list[ExtractedEntity], kinds: dict[str, str]) -> list[ExtractedEntity]:
+    """One article's entities with the given kinds; names that now coincide are merged."""
+    merged: dict[tuple[str, str], ExtractedEntity] = {}
+    for e in entities:
+        kind = kinds.get(e.key, e.kind)
+        if (kind, e.key) in merged:
+            both = {*map(tuple, merged[(kind, e.key)].offsets), *map(tuple, e.offsets)}
+            merged[(kind, e.key)].offsets = [list(o) for o in sorted(both)]
+        else:
+            merged[(kind, e.key)] = ExtractedEntity(kind, e.name, e.key, list(e.offsets))
+    return list(merged.values())
+
+
+def archive_kinds(keys: set[str]) -> dict[str, str]:
+    """The kind the archive already gives each of these names, where it gives only one."""
+    from archive.models import Entity
+
+    found: dict[str, set[str]] = defaultdict(set)
+    for key, kind in Entity.objects.filter(key__in=keys).values_list("key", "kind"):
+        found[key].add(kind)
+    return {key: kinds.pop() for key, kinds in found.items() if len(kinds) == 1}

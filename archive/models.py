@@ -25,6 +25,17 @@ class ArticleQuerySet(models.QuerySet):
         )
 
 
+class EntityQuerySet(models.QuerySet):
+    def search_names(self, term: str, kind: str | None = None) -> EntityQuerySet:
+        """Entities whose name or alias contains `term`, most written about first."""
+        entities = self.filter(kind=kind) if kind else self
+        if term:
+            entities = entities.filter(
+                models.Q(name__icontains=term) | models.Q(aliases__icontains=term)
+            )
+        return entities.annotate(article_count=Count("mentions")).order_by("-article_count", "name")
+
+
 class Article(models.Model):
     title = models.CharField(max_length=500)
     body = models.TextField()
@@ -80,6 +91,8 @@ class Entity(models.Model):
     )
     aliases = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EntityQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "entities"

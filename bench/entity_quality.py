@@ -37,7 +37,8 @@ def main() -> None:
     from archive.kinds import harmonize_kinds
     from archive.names import normalize_key
 
-    every_doc = [json.loads(line) for line in open(args.docs, encoding="utf-8")]
+    with open(args.docs, encoding="utf-8") as handle:
+        every_doc = [json.loads(line) for line in handle]
     docs = [d for d in every_doc if d["genre"] == "news"]
     gold = [
         {(GOLD_KINDS[e["label"]], normalize_key(e["text"])) for e in d["entities"]} for d in docs

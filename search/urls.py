@@ -6,4 +6,9 @@ app_name = "search"
 
 urlpatterns = [
     path("", views.search_page, name="search"),
+    path("export.<str:fmt>", views.export, name="export"),
+    path("api/search/", views.api_search, name="api-search"),
+    path("api/articles/<int:pk>/", views.api_article, name="api-article"),
+    path("api/entities/<int:pk>/", views.api_entity, name="api-entity"),
+    path("api/entities/autocomplete/", views.api_autocomplete, name="api-autocomplete"),
 ]

@@ -1,0 +1,74 @@
+"""JSON shapes of articles, entities and searches, shared by the API and the exports."""
+
+from __future__ import annotations
+
+from archive.models import Article, Entity, EntityKind
+from search.query import FACETS, SearchOutcome
+
+
+def entity_refs(article: Article) -> dict[str, list[dict]]:
+    grouped = article.entities_by_kind()
+    return {kind: [{"id": e.pk, "name": e.name} for e in grouped[kind]] for kind in grouped}
+
+
+def article_summary(article: Article, snippet: str = "") -> dict:
+    return {
+        "id": article.pk,
+        "title": article.title,
+        "url": article.url,
+        "source": article.source,
+        "published": article.published.isoformat() if article.published else None,
+        "snippet": str(snippet),
+        **entity_refs(article),
+    }
+
+
+def article_detail(article: Article) -> dict:
+    data = article_summary(article)
+    data.update(
+        author=article.author,
+        language=article.language,
+        body=article.body,
+        mentions=[
+            {"entity": m.entity_id, "count": m.count, "offsets": m.offsets}
+            for m in article.mentions.all()
+        ],
+    )
+    return data
+
+
+def entity_detail(entity: Entity) -> dict:
+    return {
+        "id": entity.pk,
+        "kind": entity.kind,
+        "name": entity.name,
+        "aliases": entity.aliases,
+        "articles": entity.articles.count(),
+        "timeline": [
+            {"month": row["month"].date().isoformat()[:7], "count": row["count"]}
+            for row in entity.timeline()
+        ],
+        "related": [
+            {"id": e.pk, "name": e.name, "kind": e.kind, "shared": e.shared}
+            for e in entity.related()
+        ],
+    }
+
+
+def search_response(outcome: SearchOutcome) -> dict:
+    facets = {facet: [value.as_dict(facet) for value in outcome.facets[facet]] for facet in FACETS}
+    facets["date"] = [
+        {"start": row["start"].isoformat(), "count": row["count"], "unit": outcome.date_unit}
+        for row in outcome.dates
+    ]
+    return {
+        "count": outcome.count,
+        "page": outcome.params.page,
+        "pages": outcome.pages,
+        "suggestion": outcome.suggestion,
+        "results": [article_summary(a, outcome.snippets.get(a.pk, "")) for a in outcome.articles],
+        "facets": facets,
+    }
+
+
+KINDS = tuple(EntityKind.values)

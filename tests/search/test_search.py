@@ -1,0 +1,187 @@
+import pytest
+from django.db.models import Count
+from django.http import QueryDict
+
+from archive.models import Article, Entity
+from search.query import parse_params, run_search
+from tests.factories import make_article
+
+pytestmark = pytest.mark.django_db
+
+
+def search(query: str = ""):
+    return run_search(parse_params(QueryDict(query)))
+
+
+def entity(name: str) -> Entity:
+    return Entity.objects.get(name=name)
+
+
+def titles(outcome) -> list[str]:
+    return [a.title for a in outcome.articles]
+
+
+def facet(outcome, kind: str) -> dict[str, int]:
+    return {v.name: v.count for v in outcome.facets[kind]}
+
+
+@pytest.fixture
+def archive():
+    make_article(
+        "Lisbon dock strike begins",
+        person=("Rui Tavares",),
+        place=("Lisbon",),
+        organization=("Atlantic Dockworkers Union",),
+        published="2025-01-14",
+    )
+    make_article(
+        "Moura announces port fund",
+        person=("Helena Moura", "Rui Tavares"),
+        place=("Lisbon", "Sines"),
+        organization=("European Investment Bank",),
+        source="Northern Ledger",
+        published="2025-02-03",
+    )
+    make_article(
+        "Transit fares frozen",
+        person=("Marcus Bell Jr.", "Patrick O'Neill"),
+        place=("Washington, D.C.",),
+        organization=("Metro Transit Authority",),
+        source="Capital Dispatch",
+        published="2024-06-18",
+    )
+    make_article(
+        "Floods close Porto roads",
+        person=("Helena Moura",),
+        place=("Porto",),
+        published="2025-10-22",
+    )
+
+
+def test_empty_query_browses_everything_newest_first(archive):
+    outcome = search()
+    assert outcome.count == 4
+    assert titles(outcome) == [
+        "Floods close Porto roads",
+        "Moura announces port fund",
+        "Lisbon dock strike begins",
+        "Transit fares frozen",
+    ]
+
+
+def test_words_find_articles_and_snippets_mark_them(archive):
+    outcome = search("q=strike")
+    assert titles(outcome) == ["Lisbon dock strike begins"]
+    assert "<mark>strike</mark>" in outcome.snippets[outcome.articles[0].pk]
+
+
+def test_phrases_operators_and_minus(archive):
+    assert search("q=%22port+fund%22").count == 1
+    assert search("q=Lisbon+OR+Porto").count == 3
+    assert search("q=Lisbon+-strike").count == 1
+    assert search("q=Lisbon+NOT+strike").count == 1
+
+
+def test_narrowing_by_a_person(archive):
+    outcome = search(f"person={entity('Helena Moura').pk}")
+    assert sorted(titles(outcome)) == ["Floods close Porto roads", "Moura announces port fund"]
+    assert facet(outcome, "place") == {"Lisbon": 1, "Sines": 1, "Porto": 1}
+
+
+def test_excluding_a_person(archive):
+    outcome = search(f"exclude_person={entity('Helena Moura').pk}")
+    assert sorted(titles(outcome)) == ["Lisbon dock strike begins", "Transit fares frozen"]
+    assert next(v for v in outcome.facets["person"] if v.name == "Helena Moura").excluded
+
+
+def test_two_values_of_a_facet_combine_with_and_by_default(archive):
+    moura, tavares = entity("Helena Moura").pk, entity("Rui Tavares").pk
+    assert titles(search(f"person={moura}&person={tavares}")) == ["Moura announces port fund"]
+
+
+def test_or_combines_values_and_keeps_the_alternatives_counted(archive):
+    moura, tavares = entity("Helena Moura").pk, entity("Rui Tavares").pk
+    outcome = search(f"person={moura}&person={tavares}&person_op=or")
+    assert outcome.count == 3
+    counts = facet(outcome, "person")
+    # Counted without the person selection itself, so Bell and O'Neill stay visible.
+    assert counts["Marcus Bell Jr."] == 1 and counts["Helena Moura"] == 2
+
+
+def test_facets_combine_with_and(archive):
+    outcome = search(f"person={entity('Helena Moura').pk}&place={entity('Porto').pk}")
+    assert titles(outcome) == ["Floods close Porto roads"]
+
+
+def test_source_facet_survives_any_source_name(archive):
+    make_article("Odd source", source='Gazette, "Daily" & Sons')
+    outcome = search()
+    assert facet(outcome, "source")['Gazette, "Daily" & Sons'] == 1
+    narrowed = search("source=" + 'Gazette, "Daily" %26 Sons')
+    assert titles(narrowed) == ["Odd source"]
+
+
+def test_date_range_and_histogram(archive):
+    outcome = search("date_from=2025-01-01&date_to=2025-06-30")
+    assert sorted(titles(outcome)) == ["Lisbon dock strike begins", "Moura announces port fund"]
+    assert [(row["start"].isoformat(), row["count"]) for row in outcome.dates] == [
+        ("2025-01-01", 1),
+        ("2025-02-01", 1),
+    ]
+    assert {row["start"].year: row["count"] for row in search().dates} == {2024: 1, 2025: 3}
+
+
+def test_names_with_commas_quotes_and_suffixes_are_one_facet_value_each(archive):
+    outcome = search()
+    assert facet(outcome, "place")["Washington, D.C."] == 1
+    assert facet(outcome, "person")["Patrick O'Neill"] == 1
+    for name in ("Washington, D.C.", "Patrick O'Neill", "Marcus Bell Jr."):
+        kind = entity(name).kind
+        assert titles(search(f"{kind}={entity(name).pk}")) == ["Transit fares frozen"]
+
+
+def test_renamed_entity_shows_its_new_name_without_reindexing(archive):
+    lisbon = entity("Lisbon")
+    lisbon.name = "Lisboa"
+    lisbon.save()
+    outcome = search()
+    assert facet(outcome, "place")["Lisboa"] == 2
+    assert "Lisbon" not in facet(outcome, "place")
+    assert search(f"place={lisbon.pk}").count == 2
+
+
+def test_deleted_article_leaves_the_index(archive, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        Article.objects.get(title="Transit fares frozen").delete()
+    outcome = search()
+    assert outcome.count == 3
+    assert "Marcus Bell Jr." not in facet(outcome, "person")
+
+
+def test_edited_article_is_searchable_at_once(archive, django_capture_on_commit_callbacks):
+    article = Article.objects.get(title="Floods close Porto roads")
+    with django_capture_on_commit_callbacks(execute=True):
+        article.body += " Engineers inspected the Arrábida bridge."
+        article.save()
+    assert titles(search("q=Arrábida")) == ["Floods close Porto roads"]
+
+
+def test_facet_counts_match_the_database(archive):
+    outcome = search()
+    for kind in ("person", "place", "organization"):
+        expected = dict(
+            Entity.objects.filter(kind=kind).annotate(n=Count("mentions")).values_list("name", "n")
+        )
+        assert facet(outcome, kind) == expected
+
+
+def test_misspelling_gets_a_suggestion_even_with_no_hits(archive):
+    outcome = search("q=transt")
+    assert outcome.count == 0
+    assert outcome.suggestion == "transit"
+
+
+def test_pages_and_sorting(archive):
+    outcome = run_search(parse_params(QueryDict("sort=oldest&page=2")), page_size=3)
+    assert titles(outcome) == ["Floods close Porto roads"]
+    assert outcome.pages == 2
