@@ -1,31 +1,120 @@
-from django.contrib import admin
-from django.db.models import Count
+"""The curators' admin: entities (rename, reclassify, merge, detach, block, duplicates) and
+articles (their entities inline, re-extract, re-index). The changes themselves live in
+archive/curation.py; this module only wires them to forms, actions and messages."""
 
-from archive.models import Article, Entity, Mention
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html_join
+
+from archive import curation
+from archive.duplicates import suggest_duplicates
+from archive.ingest import reextract_articles
+from archive.models import (
+    Article,
+    BlockedName,
+    DismissedPair,
+    Entity,
+    EntityKind,
+    Mention,
+    MergeRecord,
+)
+from archive.signals import articles_changed
+
+
+class MentionForm(forms.ModelForm):
+    """A mention, with its entity's kind editable from the article's page."""
+
+    kind = forms.ChoiceField(choices=EntityKind.choices, required=False)
+
+    class Meta:
+        model = Mention
+        fields = ["entity", "count"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["kind"].initial = self.instance.entity.kind
+
+    def save(self, commit=True):
+        mention = super().save(commit=commit)
+        kind = self.cleaned_data.get("kind")
+        if kind and kind != mention.entity.kind:
+            mention.entity = curation.reclassify_entity(mention.entity, kind)
+        return mention
 
 
 class MentionInline(admin.TabularInline):
     model = Mention
+    form = MentionForm
     extra = 0
     autocomplete_fields = ["entity"]
-    fields = ["entity", "count"]
+    fields = ["entity", "kind", "count"]
+    verbose_name = "entity named in this article"
+    verbose_name_plural = "entities named in this article"
 
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "source", "published", "extracted_at"]
-    list_filter = ["source", ("published", admin.DateFieldListFilter)]
-    search_fields = ["title", "url", "author"]
+    list_display = ["title", "source", "published", "entity_count", "extracted_at"]
+    list_filter = ["source", ("published", admin.DateFieldListFilter), "extraction_model"]
+    search_fields = ["title", "url", "author", "source"]
     date_hierarchy = "published"
     readonly_fields = ["content_hash", "origin", "imported_at", "extracted_at", "extraction_model"]
     inlines = [MentionInline]
+    actions = ["reextract", "reindex"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(entity_count=Count("mentions"))
+
+    @admin.display(ordering="entity_count", description="entities")
+    def entity_count(self, article):
+        return article.entity_count
+
+    @admin.action(description="Re-extract entities (with the current curation)")
+    def reextract(self, request, queryset):
+        # In the web process: no worker pool; large batches belong to reextract_entities.
+        ids = reextract_articles(list(queryset), workers=1)
+        for article in queryset:
+            self.log_change(request, article, "Re-extracted entities.")
+        self.message_user(request, f"Re-extracted the entities of {len(ids)} articles.")
+
+    @admin.action(description="Re-index in search")
+    def reindex(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        articles_changed.send(sender=Article, ids=ids)
+        self.message_user(request, f"Re-indexed {len(ids)} articles.")
+
+
+class MergeForm(forms.Form):
+    survivor = forms.ModelChoiceField(
+        queryset=Entity.objects.none(), widget=forms.RadioSelect, empty_label=None
+    )
+
+    def __init__(self, entities, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["survivor"].queryset = entities
 
 
 @admin.register(Entity)
 class EntityAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "article_count"]
-    list_filter = ["kind"]
+    list_display = ["name", "kind", "alias_list", "article_count", "curated"]
+    list_filter = ["kind", "curated"]
     search_fields = ["name", "key", "aliases"]
+    ordering = ["name"]
+    fields = ["name", "kind", "aliases", "curated"]
+    readonly_fields = ["curated"]
+    actions = ["merge", "detach_everywhere", "block"]
+    change_list_template = "admin/archive/entity/change_list.html"
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(article_count=Count("mentions"))
@@ -33,3 +122,181 @@ class EntityAdmin(admin.ModelAdmin):
     @admin.display(ordering="article_count", description="articles")
     def article_count(self, entity):
         return entity.article_count
+
+    @admin.display(description="aliases")
+    def alias_list(self, entity):
+        return ", ".join(entity.aliases)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.curated = True
+            super().save_model(request, obj, form, change)
+            return
+        stored = Entity.objects.get(pk=obj.pk)
+        stored.aliases, stored.curated = obj.aliases, True
+        stored.save()
+        entity = stored
+        if obj.name != stored.name:
+            entity = curation.rename_entity(entity, obj.name, user=request.user)
+        if obj.kind != entity.kind:
+            entity = curation.reclassify_entity(entity, obj.kind, user=request.user)
+        if entity.pk != obj.pk:
+            self.message_user(
+                request, f"{obj.name!r} was already an entity: merged into {entity}.", messages.INFO
+            )
+        obj.pk, obj.name, obj.kind = entity.pk, entity.name, entity.kind
+
+    @admin.action(description="Merge selected entities into one…")
+    def merge(self, request, queryset):
+        if queryset.count() < 2:
+            self.message_user(request, "Select two or more entities to merge.", messages.WARNING)
+            return None
+        form = MergeForm(queryset, request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            survivor = form.cleaned_data["survivor"]
+            others = [e for e in queryset if e.pk != survivor.pk]
+            curation.merge_entities(survivor, others, user=request.user)
+            names = ", ".join(e.name for e in others)
+            self.log_change(request, survivor, f"Merged {names} into it.")
+            self.message_user(request, f"Merged {names} into {survivor.name}.")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge entities",
+            "opts": self.model._meta,
+            "form": form,
+            "entities": queryset,
+            "action_name": "merge",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/archive/entity/merge.html", context)
+
+    @admin.action(description="Remove selected entities from all their articles")
+    def detach_everywhere(self, request, queryset):
+        total = 0
+        for entity in queryset:
+            total += curation.detach_entity(entity)
+            self.log_change(request, entity, "Removed from all articles.")
+        self.message_user(request, f"Removed {queryset.count()} entities from {total} mentions.")
+
+    @admin.action(description="Block selected names: remove them and never extract them again")
+    def block(self, request, queryset):
+        names = []
+        self.log_deletions(request, queryset)
+        for entity in list(queryset):
+            curation.block_entity(entity, user=request.user)
+            names.append(entity.name)
+        self.message_user(request, f"Blocked {', '.join(names)}.")
+
+    # Suggested duplicates
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.duplicates_view)
+        return [
+            path("duplicates/", view, name="archive_entity_duplicates"),
+            *super().get_urls(),
+        ]
+
+    def duplicates_view(self, request):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            first = get_object_or_404(Entity, pk=request.POST.get("first"))
+            second = get_object_or_404(Entity, pk=request.POST.get("second"))
+            if "merge" in request.POST:
+                survivor = first if request.POST.get("survivor") == str(first.pk) else second
+                other = second if survivor is first else first
+                curation.merge_entities(survivor, [other], user=request.user)
+                self.log_change(request, survivor, f"Merged {other.name} into it.")
+                self.message_user(request, f"Merged {other.name} into {survivor.name}.")
+            else:
+                curation.dismiss_pair(first, second, user=request.user)
+                self.message_user(request, f"{first.name} and {second.name} stay apart.")
+            return HttpResponseRedirect(reverse("admin:archive_entity_duplicates"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Suggested duplicates",
+            "opts": self.model._meta,
+            "suggestions": suggest_duplicates(),
+        }
+        return TemplateResponse(request, "admin/archive/entity/duplicates.html", context)
+
+
+@admin.register(BlockedName)
+class BlockedNameAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "created_by", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "key"]
+    fields = ["name", "kind"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            blocked = curation.block_name(obj.name, obj.kind, user=request.user)
+            obj.pk = blocked.pk
+
+
+@admin.register(MergeRecord)
+class MergeRecordAdmin(admin.ModelAdmin):
+    list_display = ["old_name", "old_kind", "survivor", "articles_moved", "merged_by", "merged_at"]
+    list_filter = ["old_kind"]
+    search_fields = ["old_name", "survivor__name"]
+    readonly_fields = [
+        "old_id",
+        "old_name",
+        "old_kind",
+        "old_aliases",
+        "survivor",
+        "moved_articles",
+        "merged_by",
+        "merged_at",
+    ]
+    exclude = ["mentions", "old_curated"]
+    actions = ["undo"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="articles moved")
+    def articles_moved(self, record):
+        return len(record.mentions)
+
+    @admin.display(description="articles the merge moved")
+    def moved_articles(self, record):
+        titles = dict(
+            Article.objects.filter(pk__in=[m[0] for m in record.mentions]).values_list(
+                "pk", "title"
+            )
+        )
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            ((reverse("admin:archive_article_change", args=[pk]), t) for pk, t in titles.items()),
+        )
+
+    @admin.action(description="Undo selected merges", permissions=["delete"])
+    def undo(self, request, queryset):
+        for record in list(queryset):
+            try:
+                restored = curation.undo_merge(record)
+            except curation.CurationError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                continue
+            self.log_addition(request, restored, f"Restored from a merge into {record.survivor}.")
+            self.message_user(request, f"Restored {restored.name}.")
+
+
+@admin.register(DismissedPair)
+class DismissedPairAdmin(admin.ModelAdmin):
+    list_display = ["first", "second", "dismissed_by", "dismissed_at"]
+    search_fields = ["first__name", "second__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -50,6 +50,38 @@ class ExtractedEntity:
         return {"kind": self.kind, "name": self.name, "offsets": self.offsets}
 
 
+@dataclass(frozen=True)
+class Rules:
+    """What curators taught extraction (see archive/rules.py for where they come from)."""
+
+    # (spaCy label, name) phrases the entity ruler marks before the statistical model runs.
+    patterns: tuple[tuple[str, str], ...] = ()
+    # A name's key (its own or an alias) -> (kind, canonical name, canonical key).
+    canonical: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    # (kind, key) pairs never to extract; kind "" blocks the name as every kind.
+    blocked: frozenset[tuple[str, str]] = frozenset()
+
+
+NO_RULES = Rules()
+KIND_LABELS = {"person": "PERSON", "place": "GPE", "organization": "ORG"}
+_rules = NO_RULES
+
+
+def use_rules(rules: Rules) -> None:
+    """Apply curation to this process's extraction (and to workers forked after this)."""
+    global _rules
+    if rules.patterns != _rules.patterns:
+        nlp = get_pipeline()
+        if "entity_ruler" in nlp.pipe_names:
+            nlp.remove_pipe("entity_ruler")
+        if rules.patterns:
+            ruler = nlp.add_pipe("entity_ruler", before="ner")
+            ruler.add_patterns(
+                [{"label": label, "pattern": text} for label, text in rules.patterns]
+            )
+    _rules = rules
+
+
 def load_pipeline(candidates: Sequence[str] | None = None):
     """Load the first spaCy pipeline that is installed, trimmed to what NER needs."""
     import spacy
@@ -134,25 +166,26 @@ def _join_surnames(mentions: list[_Mention]) -> None:
             m.key, m.name, m.kind = full, names_by_key[full], "person"
 
 
-def resolve_mentions(
-    mentions: list[_Mention],
-    kind_hints: dict[str, str] | None = None,
-    blocked: frozenset[str] = frozenset(),
-) -> list[ExtractedEntity]:
+def resolve_mentions(mentions: list[_Mention], rules: Rules | None = None) -> list[ExtractedEntity]:
     """Collapse one article's mentions into its entities, one kind and one name each."""
-    mentions = [m for m in mentions if m.key not in blocked]
+    rules = _rules if rules is None else rules
+    for m in mentions:
+        if m.key in rules.canonical:
+            m.kind, m.name, m.key = rules.canonical[m.key]
+    mentions = [m for m in mentions if ("", m.key) not in rules.blocked]
     _join_surnames(mentions)
     by_key: dict[str, list[_Mention]] = defaultdict(list)
     for m in mentions:
         by_key[m.key].append(m)
     entities = []
     for key, group in by_key.items():
-        kind = (kind_hints or {}).get(key) or _majority_kind(key, group)
-        if kind == OTHER:
+        curated = rules.canonical.get(key)
+        kind = curated[0] if curated else _majority_kind(key, group)
+        if kind == OTHER or (kind, key) in rules.blocked:
             continue
         group = [m for m in group if m.kind != OTHER] or group
         names = Counter(m.name for m in group)
-        name = max(names, key=lambda n: (names[n], len(n)))
+        name = curated[1] if curated else max(names, key=lambda n: (names[n], len(n)))
         offsets = sorted({(m.start, m.end) for m in group})
         entities.append(ExtractedEntity(kind, name, key, [list(o) for o in offsets]))
     entities.sort(key=lambda e: (e.offsets[0][0] if e.offsets else 0, e.key))
@@ -169,12 +202,12 @@ def _majority_kind(key: str, group: list[_Mention]) -> str:
     return max(votes, key=lambda k: (votes[k], -first_seen[k]))
 
 
-def entities_from_doc(doc, **curation) -> list[ExtractedEntity]:
-    return resolve_mentions(_mentions_from_doc(doc), **curation)
+def entities_from_doc(doc) -> list[ExtractedEntity]:
+    return resolve_mentions(_mentions_from_doc(doc))
 
 
-def extract_entities(text: str, **curation) -> list[ExtractedEntity]:
-    return entities_from_doc(get_pipeline()(text), **curation)
+def extract_entities(text: str) -> list[ExtractedEntity]:
+    return entities_from_doc(get_pipeline()(text))
 
 
 def _extract_batch(texts: list[str], batch_size: int) -> list[list[ExtractedEntity]]:

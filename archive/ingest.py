@@ -14,6 +14,7 @@ from archive.importers import BadRecord, RawArticle, Record, read_paths
 from archive.kinds import apply_kinds, archive_kinds
 from archive.models import Article, Entity, Mention
 from archive.names import clean_name, fold_quotes, normalize_key
+from archive.rules import apply_curation
 from archive.signals import articles_changed
 from archive.text import content_hash
 
@@ -61,6 +62,7 @@ def import_paths(
             on_bad(record)
 
     candidates = _unseen(read_paths(paths), report, bad, on_progress)
+    apply_curation()
     extracted = extract_many(candidates, text=_text_for_ner, workers=workers)
     batch: list[tuple[_Candidate, list[ExtractedEntity]]] = []
     for candidate, entities in extracted:
@@ -185,17 +187,36 @@ def store_articles(
                 if raw.entities is not None:
                     entities = entities_from_names(raw.body, raw.entities)
                 per_article.append((by_hash[digest], entities, raw.entities is None))
-        # A name the archive already files under one kind keeps that kind (extracted names
-        # only: supplied entities are taken as given).
-        known = archive_kinds({e.key for _, ents, _ in per_article for e in ents})
-        per_article = [
-            (article, apply_kinds(ents, known) if extracted else ents)
-            for article, ents, extracted in per_article
-        ]
-        save_mentions(per_article)
+        _save_entities(per_article)
     ids = [a.pk for a in articles]
     articles_changed.send(sender=Article, ids=ids)
     return ids, duplicates
+
+
+def reextract_articles(articles: list[Article], *, workers: int | None = None) -> list[int]:
+    """Extract these articles' entities again, with the current curation; returns their ids."""
+    apply_curation()
+    extracted = list(extract_many(articles, text=lambda a: a.body, workers=workers))
+    ids = [a.pk for a in articles]
+    with transaction.atomic():
+        _save_entities([(article, entities, True) for article, entities in extracted])
+        Article.objects.filter(pk__in=ids).update(
+            extracted_at=timezone.now(), extraction_model=pipeline_name()
+        )
+    articles_changed.send(sender=Article, ids=ids)
+    return ids
+
+
+def _save_entities(per_article: list[tuple[Article, list[ExtractedEntity], bool]]) -> None:
+    # A name the archive already files under one kind keeps that kind (extracted names
+    # only, the third item: supplied entities are taken as given).
+    known = archive_kinds({e.key for _, entities, _ in per_article for e in entities})
+    save_mentions(
+        [
+            (article, apply_kinds(entities, known) if extracted else entities)
+            for article, entities, extracted in per_article
+        ]
+    )
 
 
 def _create_articles(articles: list[Article]) -> tuple[list[Article], int]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
@@ -89,7 +90,13 @@ class Entity(models.Model):
     key = models.CharField(
         max_length=300, editable=False, help_text="Normalized name, unique per kind."
     )
-    aliases = models.JSONField(default=list, blank=True)
+    aliases = models.JSONField(
+        default=list, blank=True, help_text="Other names of this entity; extraction maps them here."
+    )
+    curated = models.BooleanField(
+        default=False,
+        help_text="A curator confirmed this name and kind; extraction recognizes it first.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = EntityQuerySet.as_manager()
@@ -147,3 +154,74 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} in {self.article_id}"
+
+
+class BlockedName(models.Model):
+    """A name extraction must never turn into an entity (of one kind, or of any)."""
+
+    name = models.CharField(max_length=300)
+    key = models.CharField(max_length=300, editable=False)
+    kind = models.CharField(
+        max_length=12, choices=EntityKind.choices, blank=True, help_text="Empty: every kind."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "kind"], name="blocked_name_unique_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display().lower() or 'any kind'})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.key = normalize_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class MergeRecord(models.Model):
+    """An entity merged into another: where its links lead now, and what the merge moved."""
+
+    old_id = models.PositiveBigIntegerField(unique=True)
+    old_name = models.CharField(max_length=300)
+    old_kind = models.CharField(max_length=12, choices=EntityKind.choices)
+    old_aliases = models.JSONField(default=list, blank=True)
+    old_curated = models.BooleanField(default=False)
+    survivor = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="merged_from")
+    mentions = models.JSONField(
+        default=list,
+        help_text="What moved: [article, count, offsets, survivor already named there].",
+    )
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    merged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.old_name} → {self.survivor.name}"
+
+
+class DismissedPair(models.Model):
+    """Two entities a curator said are not the same, so they are not suggested again."""
+
+    first = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    dismissed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="dismissed_pair_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first} ≠ {self.second}"

@@ -1,6 +1,8 @@
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 
+from archive.curation import survivor_of
 from archive.markup import marked_body
 from archive.models import Article, Entity
 
@@ -19,7 +21,13 @@ def article_detail(request, pk: int):
 
 
 def entity_detail(request, pk: int):
-    entity = get_object_or_404(Entity, pk=pk)
+    entity = Entity.objects.filter(pk=pk).first()
+    if entity is None:
+        # A merged entity's links and bookmarks lead to the entity it was merged into.
+        survivor = survivor_of(pk)
+        if survivor is None:
+            raise Http404("No such entity.")
+        return redirect("archive:entity", pk=survivor, permanent=True)
     articles = entity.articles.order_by("-published", "-id")
     page = Paginator(articles, 20).get_page(request.GET.get("page"))
     timeline = entity.timeline()

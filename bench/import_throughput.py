@@ -30,15 +30,17 @@ def main() -> None:
     out.mkdir(parents=True)
     corpus = out / "articles.jsonl"
     texts = []
-    with open(SHARED_DATA / "reuters21578" / "articles.jsonl", encoding="utf-8") as source:
-        with open(corpus, "w", encoding="utf-8") as target:
-            for line in source:
-                record = json.loads(line)
-                if record.get("body"):
-                    target.write(line)
-                    texts.append(record["body"])
-                if len(texts) >= args.articles:
-                    break
+    with (
+        open(SHARED_DATA / "reuters21578" / "articles.jsonl", encoding="utf-8") as source,
+        open(corpus, "w", encoding="utf-8") as target,
+    ):
+        for line in source:
+            record = json.loads(line)
+            if record.get("body"):
+                target.write(line)
+                texts.append(record["body"])
+            if len(texts) >= args.articles:
+                break
     setup()
     from archive.extraction import get_pipeline
 

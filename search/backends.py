@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
 from django.utils.encoding import force_str
 from haystack.backends import BaseEngine
 from haystack.backends.whoosh_backend import WhooshSearchBackend, WhooshSearchQuery
@@ -36,6 +35,7 @@ from whoosh.qparser import (
 )
 
 from search.docvalues import DocValuesCache
+from search.scoring import evaluate, top
 from search.spelling import Vocabulary
 
 FACET_FIELDS = ("person", "place", "organization", "source")
@@ -48,7 +48,6 @@ DATE_UNITS = {"year": "Y", "month": "M", "day": "D"}
 class ArchiveWhooshSearchBackend(WhooshSearchBackend):
     def __init__(self, connection_alias, **connection_options):
         super().__init__(connection_alias, **connection_options)
-        self.doc_values = DocValuesCache(list(FACET_FIELDS), list(DATE_FIELDS))
         self.vocabulary = Vocabulary(TITLE_FIELD)
         self._local = threading.local()
 
@@ -71,6 +70,9 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
 
     def setup(self):
         super().setup()
+        self.doc_values = DocValuesCache(
+            list(FACET_FIELDS), list(DATE_FIELDS), [TITLE_FIELD, self.content_field_name]
+        )
         # What readers type: words, "phrases", AND/OR/NOT, -word; no field syntax, no wildcards
         # (a lone * would expand to every term in the index).
         self.user_parser = MultifieldParser(
@@ -187,15 +189,15 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         searcher = self.searcher()
         values = self.doc_values.for_searcher(searcher)
         query = self.parse_user_query(query_string)
-        mask = values.mask(query, searcher)
+        matches = evaluate(query, searcher, values)
         for narrow in narrow_queries or ():
-            mask &= values.mask(self.narrow_parser.parse(force_str(narrow)), searcher)
+            matches.mask &= evaluate(
+                self.narrow_parser.parse(force_str(narrow)), searcher, values
+            ).mask
+        mask = matches.mask
         hits = int(mask.sum())
         end_offset = hits if end_offset is None else min(end_offset, hits)
-        narrowed = mask if narrow_queries else None
-        page = self._page(
-            searcher, values, query, mask, narrowed, sort_by, start_offset, end_offset
-        )
+        page = self._page(values, query, matches, sort_by, start_offset, end_offset)
 
         facet_counts = {"fields": {}, "dates": {}, "queries": {}}
         for field, options in (facets or {}).items():
@@ -226,23 +228,18 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             "spelling_suggestion": suggestion,
         }
 
-    def _page(self, searcher, values, query, mask, narrowed, sort_by, start, end):
+    def _page(self, values, query, matches, sort_by, start, end):
         if end <= start:
             return []
         sort_field = (sort_by or [None])[0]
-        ranked = sort_field is None and _has_positive_terms(query)
-        if not ranked:
-            field = (sort_field or "-published").lstrip("-")
-            if field not in values.dates:
-                raise SearchBackendError(f"Cannot sort by {sort_field!r}.")
-            reverse = sort_field is None or sort_field.startswith("-")
-            docs = values.newest_first(mask, field, reverse=reverse)[start:end]
-            return [(int(d), 0.0) for d in docs]
-        options = {"limit": end}
-        if narrowed is not None:
-            options["filter"] = set(np.flatnonzero(narrowed).tolist())
-        hits = searcher.search(query, **options)
-        return [(hit.docnum, hit.score) for hit in hits[start:end]]
+        if sort_field is None and _has_positive_terms(query):
+            return top(matches, start, end)
+        field = (sort_field or "-published").lstrip("-")
+        if field not in values.dates:
+            raise SearchBackendError(f"Cannot sort by {sort_field!r}.")
+        reverse = sort_field is None or sort_field.startswith("-")
+        docs = values.newest_first(matches.mask, field, reverse=reverse)[start:end]
+        return [(int(d), 0.0) for d in docs]
 
 
 def _facet_field():

@@ -14,6 +14,8 @@ from datetime import datetime
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.util.numeric import byte_to_length
 from whoosh.util.times import datetime_to_long
 
 _EPOCH = datetime_to_long(datetime(1970, 1, 1))
@@ -47,57 +49,25 @@ class _SegmentValues:
     docs: dict[str, np.ndarray]
     lengths: dict[str, np.ndarray]
     dates: dict[str, np.ndarray]
+    field_lengths: dict[str, np.ndarray]
 
 
 class DocValues:
     """The doc values of one index generation: facets, dates and live documents."""
 
-    def __init__(self, live: np.ndarray, columns: dict[str, TermColumn], dates: dict):
+    def __init__(
+        self, live: np.ndarray, columns: dict[str, TermColumn], dates: dict, lengths: dict
+    ):
         self.live = live
         self.columns = columns
         self.dates = dates  # field -> int64 microseconds since 1970 (or _MISSING)
+        self.lengths = lengths  # text field -> float32 token count per document, for BM25
 
     @property
     def size(self) -> int:
         return len(self.live)
 
-    def mask_of_docs(self, docnums) -> np.ndarray:
-        mask = np.zeros(self.size, dtype=bool)
-        docs = np.fromiter(docnums, dtype=np.int64)
-        if len(docs):
-            mask[docs] = True
-        return mask & self.live
-
-    def mask(self, q: wq.Query, searcher) -> np.ndarray:
-        """The live documents that match `q`, evaluated on columns where possible."""
-        if isinstance(q, wq.Every):
-            return self.live.copy()
-        if q is wq.NullQuery:
-            return np.zeros(self.size, dtype=bool)
-        if isinstance(q, wq.Term) and q.fieldname in self.columns:
-            mask = np.zeros(self.size, dtype=bool)
-            mask[self.columns[q.fieldname].docs_with(str(q.text))] = True
-            return mask & self.live
-        if isinstance(q, wq.NumericRange) and q.fieldname in self.dates:
-            return self._date_range(q) & self.live
-        if isinstance(q, wq.Not):
-            return self.live & ~self.mask(q.query, searcher)
-        if isinstance(q, wq.AndNot):
-            return self.mask(q.a, searcher) & ~self.mask(q.b, searcher)
-        if isinstance(q, wq.And | wq.Require):
-            subqueries = q.subqueries if isinstance(q, wq.And) else [q.a, q.b]
-            result = self.live.copy()
-            for sub in subqueries:
-                result &= self.mask(sub, searcher)
-            return result
-        if isinstance(q, wq.Or):
-            result = np.zeros(self.size, dtype=bool)
-            for sub in q.subqueries:
-                result |= self.mask(sub, searcher)
-            return result
-        return self.mask_of_docs(searcher.docs_for_query(q))
-
-    def _date_range(self, q: wq.NumericRange) -> np.ndarray:
+    def date_range(self, q: wq.NumericRange) -> np.ndarray:
         values = self.dates[q.fieldname]
         mask = values != _MISSING
         if q.start is not None:
@@ -145,9 +115,10 @@ class DocValues:
 class DocValuesCache:
     """Doc values per segment, combined per index generation; safe across threads."""
 
-    def __init__(self, term_fields: list[str], date_fields: list[str]):
+    def __init__(self, term_fields: list[str], date_fields: list[str], text_fields: list[str]):
         self.term_fields = term_fields
         self.date_fields = date_fields
+        self.text_fields = text_fields
         self._segments: dict[str, _SegmentValues] = {}
         self._combined: tuple[tuple, DocValues] | None = None
         self._lock = threading.Lock()
@@ -195,7 +166,8 @@ class DocValuesCache:
             present = raw < np.uint64(_MISSING)
             values[present] = raw[present].astype(np.int64) - _EPOCH
             dates[field] = values
-        return _SegmentValues(reader.doc_count_all(), terms, docs, lengths, dates)
+        field_lengths = {field: _field_lengths(reader, field) for field in self.text_fields}
+        return _SegmentValues(reader.doc_count_all(), terms, docs, lengths, dates, field_lengths)
 
     def _combine(self, leaves) -> DocValues:
         segments = [(self._segments[r.segment().segment_id()], offset, r) for r, offset in leaves]
@@ -222,15 +194,35 @@ class DocValuesCache:
             docs, values = docs[order], values[order]
             starts = np.searchsorted(values, np.arange(len(term_ids) + 1))
             columns[field] = TermColumn(list(term_ids), term_ids, docs, values, starts)
-        dates = {
-            field: (
-                np.concatenate([s.dates[field] for s, _, _ in segments])
-                if segments
-                else np.empty(0, np.int64)
-            )
-            for field in self.date_fields
+        parts = [segment for segment, _, _ in segments]
+        dates = {f: _joined([p.dates[f] for p in parts], np.int64) for f in self.date_fields}
+        lengths = {
+            f: _joined([p.field_lengths[f] for p in parts], np.float32) for f in self.text_fields
         }
-        return DocValues(live, columns, dates)
+        return DocValues(live, columns, dates, lengths)
+
+
+def _joined(arrays: list[np.ndarray], dtype) -> np.ndarray:
+    """One segment array after another, in index order."""
+    return np.concatenate(arrays) if arrays else np.empty(0, dtype)
+
+
+# Whoosh stores each document's field length in one byte; this table undoes that encoding.
+_BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+
+
+def _field_lengths(reader, field: str) -> np.ndarray:
+    """Each document's token count in `field`, read as one column (the codec's own layout)."""
+    perdoc = getattr(reader, "_perdoc", None)
+    if hasattr(perdoc, "_cached_reader"):
+        column = perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
+        if column is None:
+            return np.zeros(reader.doc_count_all(), dtype=np.float32)
+        return _BYTE_TO_LENGTH[np.fromiter(column, dtype=np.uint8)]
+    return np.array(  # another codec: the slow, public way
+        [reader.doc_field_length(d, field, 0) for d in range(reader.doc_count_all())],
+        dtype=np.float32,
+    )
 
 
 def leaf_readers(searcher) -> list:

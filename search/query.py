@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 from haystack.query import SearchQuerySet
 
+from archive.curation import resolve_entity_ids
 from archive.models import Article, Entity, EntityKind
 from search.keys import source_key
 from search.snippets import query_terms, snippet
@@ -111,6 +112,11 @@ def parse_params(query: QueryDict) -> SearchParams:
         if facet in ENTITY_FACETS:
             values = _entity_ids(values, facet)
             excluded = _entity_ids(excluded, f"exclude_{facet}")
+        if facet in ENTITY_FACETS:
+            # Bookmarked searches keep working after a merge: old ids mean the survivor.
+            current = resolve_entity_ids(int(v) for v in [*values, *excluded])
+            values = [str(current[int(v)]) for v in values]
+            excluded = [str(current[int(v)]) for v in excluded]
         params.selected[facet] = list(dict.fromkeys(values))
         params.excluded[facet] = list(dict.fromkeys(excluded))
         operator = query.get(f"{facet}_op", "and").lower()

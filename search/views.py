@@ -2,10 +2,11 @@ import csv
 import json
 
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from archive.curation import survivor_of
 from archive.models import Article, Entity
 from search import serializers
 from search.exports import EXPORT_FIELDS, export_rows
@@ -133,7 +134,13 @@ def api_article(request, pk: int):
 
 @require_GET
 def api_entity(request, pk: int):
-    return JsonResponse(serializers.entity_detail(get_object_or_404(Entity, pk=pk)))
+    entity = Entity.objects.filter(pk=pk).first()
+    if entity is None:
+        survivor = survivor_of(pk)
+        if survivor is None:
+            return JsonResponse({"error": f"No entity has id {pk}."}, status=404)
+        return redirect("search:api-entity", pk=survivor, permanent=True)
+    return JsonResponse(serializers.entity_detail(entity))
 
 
 @require_GET

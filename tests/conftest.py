@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 from haystack import connections
 
+from archive.extraction import NO_RULES, use_rules
+
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
@@ -14,6 +16,13 @@ def empty_search_index():
     backend.clear()
     yield backend
     backend.clear()
+
+
+@pytest.fixture(autouse=True)
+def no_curation_rules():
+    """Curation rules live in the process; each test starts without the last one's."""
+    yield
+    use_rules(NO_RULES)
 
 
 @pytest.fixture

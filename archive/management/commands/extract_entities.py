@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from archive.extraction import extract_many
 from archive.importers import BadRecord, read_paths
 from archive.ingest import entities_from_names
+from archive.rules import apply_curation
 
 
 class Command(BaseCommand):
@@ -25,6 +26,7 @@ class Command(BaseCommand):
                 yield record
 
     def handle(self, *args, paths, workers=None, **options):
+        apply_curation()
         pairs = extract_many(
             self.articles(paths),
             text=lambda a: "" if a.entities is not None else a.body,

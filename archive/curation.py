@@ -1,0 +1,237 @@
+"""What curators do to entities: rename, reclassify, merge, detach, block, and undo a merge.
+
+Every change lands in one transaction and announces the articles it touched (after commit) so
+search follows at once. The admin calls these functions; so can a shell or a script.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Q
+
+from archive.models import (
+    Article,
+    BlockedName,
+    DismissedPair,
+    Entity,
+    EntityKind,
+    Mention,
+    MergeRecord,
+)
+from archive.names import normalize_key
+from archive.signals import articles_changed
+
+
+class CurationError(ValueError):
+    """A change that cannot be made; the message says why, for the curator."""
+
+
+def _announce(article_ids: Iterable[int]) -> None:
+    ids = sorted(set(article_ids))
+    if ids:
+        transaction.on_commit(lambda: articles_changed.send(sender=Article, ids=ids))
+
+
+def _article_ids(entity: Entity) -> list[int]:
+    return list(entity.mentions.values_list("article_id", flat=True))
+
+
+def _add_aliases(entity: Entity, names: Iterable[str]) -> None:
+    known = {normalize_key(entity.name), *map(normalize_key, entity.aliases)}
+    for name in names:
+        key = normalize_key(name)
+        if key and key not in known:
+            entity.aliases.append(name)
+            known.add(key)
+
+
+@transaction.atomic
+def merge_entities(survivor: Entity, others: Iterable[Entity], user=None) -> list[MergeRecord]:
+    """Fold `others` into `survivor`: their mentions move over, their names become aliases,
+    and their old ids keep leading to the survivor."""
+    survivor = Entity.objects.select_for_update().get(pk=survivor.pk)
+    records = []
+    touched: set[int] = set()
+    for other in others:
+        if other.pk == survivor.pk:
+            continue
+        other = Entity.objects.get(pk=other.pk)
+        moved = []
+        for mention in other.mentions.all():
+            existing = Mention.objects.filter(article_id=mention.article_id, entity=survivor)
+            target = existing.first()
+            moved.append([mention.article_id, mention.count, mention.offsets, target is not None])
+            if target:
+                target.count += mention.count
+                target.offsets = sorted(
+                    map(list, {*map(tuple, target.offsets), *map(tuple, mention.offsets)})
+                )
+                target.save(update_fields=["count", "offsets"])
+                mention.delete()
+            else:
+                mention.entity = survivor
+                mention.save(update_fields=["entity"])
+            touched.add(mention.article_id)
+        _add_aliases(survivor, [other.name, *other.aliases])
+        # Links to entities merged into `other` earlier now lead to the survivor too.
+        MergeRecord.objects.filter(survivor=other).update(survivor=survivor)
+        records.append(
+            MergeRecord.objects.create(
+                old_id=other.pk,
+                old_name=other.name,
+                old_kind=other.kind,
+                old_aliases=other.aliases,
+                old_curated=other.curated,
+                survivor=survivor,
+                mentions=moved,
+                merged_by=user,
+            )
+        )
+        other.delete()
+    survivor.curated = True
+    survivor.save()
+    _announce(touched)
+    return records
+
+
+@transaction.atomic
+def undo_merge(record: MergeRecord) -> Entity:
+    """Bring a merged entity back under its old id, with the mentions the merge moved."""
+    survivor = record.survivor
+    if Entity.objects.filter(kind=record.old_kind, key=normalize_key(record.old_name)).exists():
+        raise CurationError(
+            f"An entity named {record.old_name!r} exists again; merge or rename it first."
+        )
+    restored = Entity(
+        pk=record.old_id,
+        kind=record.old_kind,
+        name=record.old_name,
+        aliases=record.old_aliases,
+        curated=record.old_curated,
+    )
+    restored.save()
+    touched = set()
+    for article_id, count, offsets, survivor_was_there in record.mentions:
+        mention = Mention.objects.filter(article_id=article_id, entity=survivor).first()
+        if mention is None:
+            continue  # the article, or its mention, is gone since
+        if survivor_was_there:
+            mention.count = max(mention.count - count, 1)
+            moved = set(map(tuple, offsets))
+            mention.offsets = [o for o in mention.offsets if tuple(o) not in moved]
+            mention.save(update_fields=["count", "offsets"])
+            Mention.objects.create(
+                article_id=article_id, entity=restored, count=count, offsets=offsets
+            )
+        else:
+            mention.entity = restored
+            mention.save(update_fields=["entity"])
+        touched.add(article_id)
+    gone = {normalize_key(n) for n in [record.old_name, *record.old_aliases]}
+    survivor.aliases = [a for a in survivor.aliases if normalize_key(a) not in gone]
+    survivor.save()
+    record.delete()
+    _announce(touched)
+    return restored
+
+
+@transaction.atomic
+def rename_entity(entity: Entity, name: str, user=None) -> Entity:
+    """Give the entity a new name; the old one becomes an alias. A name another entity of
+    the same kind already has merges the two (that entity survives)."""
+    cleaned = " ".join(name.split())
+    if not normalize_key(cleaned):
+        raise CurationError(f"{name!r} is not a name.")
+    twin = Entity.objects.filter(kind=entity.kind, key=normalize_key(cleaned)).exclude(pk=entity.pk)
+    if twin.exists():
+        survivor = twin.get()
+        merge_entities(survivor, [entity], user=user)
+        survivor.refresh_from_db()
+        return survivor
+    old = entity.name
+    entity.name = cleaned
+    _add_aliases(entity, [old])
+    entity.aliases = [a for a in entity.aliases if normalize_key(a) != entity.key or a == old]
+    entity.curated = True
+    entity.save()
+    return entity
+
+
+@transaction.atomic
+def reclassify_entity(entity: Entity, kind: str, user=None) -> Entity:
+    """File the entity under another kind; an entity of that kind with the same name absorbs it."""
+    if kind not in EntityKind.values:
+        raise CurationError(f"{kind!r} is not a kind of entity.")
+    if kind == entity.kind:
+        return entity
+    twin = Entity.objects.filter(kind=kind, key=entity.key).exclude(pk=entity.pk).first()
+    if twin:
+        merge_entities(twin, [entity], user=user)
+        twin.refresh_from_db()
+        return twin
+    entity.kind = kind
+    entity.curated = True
+    entity.save()
+    _announce(_article_ids(entity))
+    return entity
+
+
+@transaction.atomic
+def detach_entity(entity: Entity, articles: Iterable[Article] | None = None) -> int:
+    """Remove the entity from these articles (from all when None); returns how many."""
+    mentions = entity.mentions.all()
+    if articles is not None:
+        mentions = mentions.filter(article__in=list(articles))
+    ids = list(mentions.values_list("article_id", flat=True))
+    mentions.delete()
+    _announce(ids)
+    return len(ids)
+
+
+@transaction.atomic
+def block_name(name: str, kind: str = "", user=None) -> BlockedName:
+    """Never extract this name (as this kind, or as any when kind is ""); entities already
+    filed under it leave every article and the archive."""
+    key = normalize_key(name)
+    if not key:
+        raise CurationError(f"{name!r} is not a name.")
+    blocked = BlockedName.objects.filter(key=key, kind=kind).first()
+    if blocked is None:
+        blocked = BlockedName(name=" ".join(name.split()), kind=kind, created_by=user)
+        blocked.save()
+    entities = Entity.objects.filter(key=key)
+    for entity in entities.filter(kind=kind) if kind else entities:
+        detach_entity(entity)
+        entity.delete()
+    return blocked
+
+
+def block_entity(entity: Entity, user=None) -> BlockedName:
+    """Never extract this entity's name as its kind again."""
+    return block_name(entity.name, entity.kind, user=user)
+
+
+def resolve_entity_ids(ids: Iterable[int]) -> dict[int, int]:
+    """Where each id leads now: merged entities lead to their survivors."""
+    ids = set(ids)
+    moved = dict(MergeRecord.objects.filter(old_id__in=ids).values_list("old_id", "survivor_id"))
+    return {pk: moved.get(pk, pk) for pk in ids}
+
+
+def survivor_of(entity_id: int) -> int | None:
+    """The entity a merged entity's id leads to now, or None if it was never merged."""
+    records = MergeRecord.objects.filter(old_id=entity_id)
+    return records.values_list("survivor_id", flat=True).first()
+
+
+def dismiss_pair(first: Entity, second: Entity, user=None) -> None:
+    low, high = sorted([first, second], key=lambda e: e.pk)
+    DismissedPair.objects.get_or_create(first=low, second=high, defaults={"dismissed_by": user})
+
+
+def dismissed_pairs(ids: Iterable[int]) -> set[tuple[int, int]]:
+    ids = list(ids)
+    rows = DismissedPair.objects.filter(Q(first__in=ids) | Q(second__in=ids))
+    return set(rows.values_list("first_id", "second_id"))

@@ -1,0 +1,58 @@
+"""Index build rate and size on disk: Haystack's stock Whoosh backend against the archive's.
+
+Both index the same articles (taken from the latency archive, so run search_latency.py once
+first) into fresh folders, in batches of 1,000 as an import or `update_index` does.
+
+Usage: .venv/bin/python bench/index_build.py [--articles 10000]
+"""
+
+import argparse
+import os
+import shutil
+import time
+
+from _django import ROOT, setup
+
+OUT = ROOT / "bench" / "out"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=10_000)
+    args = parser.parse_args()
+    os.environ["ARCHIVE_DATA_DIR"] = str(OUT / "latency" / "data")
+    setup()
+    from django.conf import settings
+    from haystack import connections
+
+    from archive.models import Article
+
+    engines = {
+        "stock": "haystack.backends.whoosh_backend.WhooshEngine",
+        "archive": "search.backends.ArchiveWhooshEngine",
+    }
+    for name, engine in engines.items():
+        path = OUT / "index_build" / name
+        shutil.rmtree(path, ignore_errors=True)
+        settings.HAYSTACK_CONNECTIONS[name] = {"ENGINE": engine, "PATH": str(path)}
+    ids = list(Article.objects.order_by("pk").values_list("pk", flat=True)[: args.articles])
+    for name in engines:
+        connection = connections[name]
+        backend = connection.get_backend()
+        index = connection.get_unified_index().get_index(Article)
+        start = time.perf_counter()
+        for first in range(0, len(ids), 1000):
+            batch = index.index_queryset(using=name).filter(pk__in=ids[first : first + 1000])
+            backend.update(index, list(batch))
+        seconds = time.perf_counter() - start
+        path = OUT / "index_build" / name
+        size = sum(f.stat().st_size for f in path.iterdir()) / 2**20
+        print(
+            f"{name:<8} {len(ids)} articles in {seconds:6.1f} s = {len(ids) / seconds:6.0f}/s,"
+            f" index {size:5.1f} MB",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

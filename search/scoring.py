@@ -1,0 +1,155 @@
+"""Match and rank a query over the whole index with numpy, one posting block at a time.
+
+Whoosh matches and scores document by document in Python, and the backend needs every match
+anyway (facet counts cover the whole result set, not the first page). Reading each posting
+block as an array and scoring it with the same BM25F formula Whoosh uses turns a one-word query
+over 100,000 articles from tens of milliseconds into a few. Queries with positions (phrases)
+fall back to Whoosh's own matchers, which are exact and fast enough on their smaller match sets.
+"""
+
+from __future__ import annotations
+
+from math import log
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.scoring import BM25F
+
+from search.docvalues import DocValues, leaf_readers
+
+B, K1 = BM25F().B, BM25F().K1
+
+
+class Matches:
+    """The live documents a query matches, with a relevance score for each (0 where unranked)."""
+
+    __slots__ = ("mask", "scores")
+
+    def __init__(self, mask: np.ndarray, scores: np.ndarray | None = None):
+        self.mask = mask
+        self.scores = np.zeros(len(mask), dtype=np.float32) if scores is None else scores
+
+
+def evaluate(query: wq.Query, searcher, values: DocValues) -> Matches:
+    """Every live document `query` matches, scored; facet and date filters use doc values."""
+    size = values.size
+    if isinstance(query, wq.Every):
+        return Matches(values.live.copy())
+    if query is wq.NullQuery:
+        return Matches(np.zeros(size, dtype=bool))
+    if isinstance(query, wq.Term):
+        if query.fieldname in values.columns:
+            mask = np.zeros(size, dtype=bool)
+            mask[values.columns[query.fieldname].docs_with(str(query.text))] = True
+            return Matches(mask & values.live)
+        if query.fieldname in values.lengths:
+            return _term(query, searcher, values)
+    if isinstance(query, wq.NumericRange) and query.fieldname in values.dates:
+        return Matches(values.date_range(query) & values.live)
+    if isinstance(query, wq.Not):
+        return Matches(values.live & ~evaluate(query.query, searcher, values).mask)
+    if isinstance(query, wq.AndNot):
+        positive = evaluate(query.a, searcher, values)
+        positive.mask &= ~evaluate(query.b, searcher, values).mask
+        return positive
+    if isinstance(query, wq.AndMaybe):
+        required = evaluate(query.a, searcher, values)
+        optional = evaluate(query.b, searcher, values)
+        required.scores += np.where(optional.mask, optional.scores, 0)
+        return required
+    if isinstance(query, wq.And | wq.Require):
+        parts = query.subqueries if isinstance(query, wq.And) else (query.a, query.b)
+        result = Matches(values.live.copy())
+        for part in parts:
+            matched = evaluate(part, searcher, values)
+            result.mask &= matched.mask
+            if not isinstance(query, wq.Require) or part is query.a:
+                result.scores += matched.scores
+        return result
+    if isinstance(query, wq.Or):
+        result = Matches(np.zeros(size, dtype=bool))
+        for part in query.subqueries:
+            matched = evaluate(part, searcher, values)
+            result.mask |= matched.mask
+            result.scores += matched.scores
+        return result
+    return _with_whoosh(query, searcher, values)
+
+
+def top(matches: Matches, start: int, end: int) -> list[tuple[int, float]]:
+    """The ranked page [start:end] of the matches: best score first, then lower doc number."""
+    docs = np.flatnonzero(matches.mask)
+    if end <= start or not len(docs):
+        return []
+    scores = matches.scores[docs]
+    if end < len(docs):
+        keep = np.argpartition(-scores, end - 1)[:end]
+        docs, scores = docs[keep], scores[keep]
+    order = np.lexsort((docs, -scores))[start:end]
+    return [(int(docs[i]), float(scores[i])) for i in order]
+
+
+def _term(query: wq.Term, searcher, values: DocValues) -> Matches:
+    field = query.fieldname
+    size = values.size
+    mask = np.zeros(size, dtype=bool)
+    scores = np.zeros(size, dtype=np.float32)
+    text = searcher.schema[field].to_bytes(query.text)
+    frequency = searcher.doc_frequency(field, text)
+    if not frequency:
+        return Matches(mask, scores)
+    idf = log(searcher.doc_count_all() / (frequency + 1)) + 1
+    average = searcher.avg_field_length(field) or 1.0
+    lengths = values.lengths[field]
+    for reader, offset in leaf_readers(searcher):
+        if (field, text) not in reader:
+            continue
+        ids, weights = _postings(reader.postings(field, text))
+        docs = ids + offset
+        tf = weights
+        fl = lengths[docs]
+        mask[docs] = True
+        scores[docs] = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / average))
+    scores *= query.boost
+    return Matches(mask & values.live, scores)
+
+
+def _postings(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """Segment-local ids and weights of a term's postings, read a block at a time."""
+    # Deleted documents are dropped by the live mask, so the deletion filter can be skipped.
+    matcher = getattr(matcher, "child", matcher)
+    ids, weights = [], []
+    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.append(np.asarray(matcher._ids, dtype=np.int64))
+            weights.append(np.asarray(matcher._weights, dtype=np.float32))
+            matcher._next_block()
+    else:  # another codec: the slow, public way
+        pairs = [(matcher.id(), matcher.weight()) for _ in _each(matcher)]
+        if pairs:
+            ids.append(np.array([p[0] for p in pairs], dtype=np.int64))
+            weights.append(np.array([p[1] for p in pairs], dtype=np.float32))
+    if not ids:
+        return np.empty(0, np.int64), np.empty(0, np.float32)
+    return np.concatenate(ids), np.concatenate(weights)
+
+
+def _with_whoosh(query: wq.Query, searcher, values: DocValues) -> Matches:
+    mask = np.zeros(values.size, dtype=bool)
+    scores = np.zeros(values.size, dtype=np.float32)
+    context = searcher.context()
+    for subsearcher, offset in searcher.leaf_searchers():
+        matcher = query.matcher(subsearcher, context)
+        for _ in _each(matcher):
+            doc = matcher.id() + offset
+            mask[doc] = True
+            scores[doc] = matcher.score()
+    return Matches(mask & values.live, scores)
+
+
+def _each(matcher):
+    while matcher.is_active():
+        yield
+        matcher.next()
