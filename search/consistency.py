@@ -1,0 +1,60 @@
+"""Is the index in step with the database? Find and repair drift, or rebuild a broken index.
+
+The database is the record. An import killed between its database commit and its index commit,
+or an index write that failed, leaves articles missing from the index (or index entries whose
+article is gone); `check_index` finds both and repairs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from haystack import connections
+
+from archive.models import Article
+from search.indexing import BATCH_SIZE, index_articles, unindex_articles
+
+
+class IndexUnreadable(RuntimeError):
+    """The index folder is missing or damaged; only a rebuild helps."""
+
+
+@dataclass
+class Drift:
+    missing: set[int]  # in the database, not in the index
+    stale: set[int]  # in the index, not in the database
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.stale)
+
+
+def find_drift(using: str = "default") -> Drift:
+    backend = connections[using].get_backend()
+    try:
+        indexed = {int(pk) for pk in backend.indexed_ids()}
+    except Exception as exc:  # Whoosh raises many kinds of errors on damaged files
+        path = connections.connections_info[using].get("PATH", "")
+        raise IndexUnreadable(f"The search index at {path} cannot be read ({exc}).") from exc
+    stored = set(Article.objects.values_list("pk", flat=True))
+    return Drift(missing=stored - indexed, stale=indexed - stored)
+
+
+def repair(drift: Drift, using: str = "default") -> None:
+    if drift.stale:
+        unindex_articles(drift.stale, using=using)
+    if drift.missing:
+        index_articles(drift.missing, using=using)
+
+
+def rebuild(using: str = "default", on_progress: Callable[[int], None] | None = None) -> int:
+    """Throw the index away and index every article again, a batch (one commit) at a time."""
+    backend = connections[using].get_backend()
+    backend.delete_index()  # also recreates an empty index, whatever state the folder was in
+    backend.clear()
+    ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), BATCH_SIZE):
+        index_articles(ids[start : start + BATCH_SIZE], using=using)
+        if on_progress:
+            on_progress(len(ids[start : start + BATCH_SIZE]))
+    return len(ids)

@@ -1,0 +1,46 @@
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from search.consistency import IndexUnreadable, find_drift, rebuild, repair
+
+
+class Command(BaseCommand):
+    help = (
+        "Compare the search index with the database: report articles missing from the index "
+        "and index entries whose article is gone, and repair both. --rebuild indexes every "
+        "article again from scratch (for a missing or damaged index folder)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Report only; change nothing.")
+        parser.add_argument("--rebuild", action="store_true", help="Rebuild the whole index.")
+
+    def handle(self, *args, dry_run=False, rebuild=False, **options):
+        if rebuild:
+            self._rebuild()
+            return
+        try:
+            drift = find_drift()
+        except IndexUnreadable as exc:
+            raise CommandError(
+                f"{exc} Rebuild it with: python manage.py check_index --rebuild"
+            ) from exc
+        if not drift:
+            self.stdout.write("The index matches the database.")
+            return
+        self.stdout.write(
+            f"{len(drift.missing)} articles missing from the index, "
+            f"{len(drift.stale)} index entries whose article is gone."
+        )
+        if dry_run:
+            return
+        repair(drift)
+        after = find_drift()
+        if after:
+            raise CommandError(f"Repair left {len(after.missing) + len(after.stale)} differences.")
+        self.stdout.write("Repaired: the index matches the database.")
+
+    def _rebuild(self):
+        with tqdm(unit=" articles", disable=None, file=self.stderr._out) as bar:
+            count = rebuild(on_progress=bar.update)
+        self.stdout.write(f"Rebuilt the index with {count} articles.")
