@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV := DEBUG=true
 
-.PHONY: run test lint format install install-dev bench clean
+.PHONY: run serve test lint format install install-dev bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ run: install
 	$(DEV) $(PY) manage.py import_articles demo/
 	$(DEV) $(PY) manage.py rebuild_index --noinput
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
+
+# Production-style serving: gunicorn, static files by whitenoise, DEBUG off. Set SECRET_KEY
+# (and ALLOWED_HOSTS, and HTTPS=true behind a TLS proxy) in the environment first.
+serve: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	HTTPS=$${HTTPS:-false} $(VENV)/bin/gunicorn config.wsgi --bind $${BIND:-127.0.0.1:8000} \
+		--workers $${WEB_WORKERS:-2} --access-logfile -
 
 test: install-dev
 	$(PY) -m pytest

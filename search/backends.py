@@ -157,11 +157,17 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         if not self.setup_complete:
             self.setup()
         current = getattr(self._local, "searcher", None)
-        if current is None:
-            self.index = self.index.refresh()
-            current = self.index.searcher()
-        else:
-            current = current.refresh()
+        try:
+            if current is None:
+                self.index = self.index.refresh()
+                current = self.index.searcher()
+            else:
+                current = current.refresh()
+        except Exception as exc:  # damaged files fail in many ways; all mean the same here
+            raise SearchBackendError(
+                f"The search index at {self.path} cannot be read ({type(exc).__name__}). "
+                "Rebuild it with: python manage.py check_index --rebuild"
+            ) from exc
         self._local.searcher = current
         return current
 
