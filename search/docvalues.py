@@ -226,6 +226,8 @@ def _field_lengths(reader, field: str) -> np.ndarray:
 
 
 def leaf_readers(searcher) -> list:
-    """(segment reader, first doc number) pairs, also for a single-segment searcher."""
+    """(segment reader, first doc number) pairs, also for a single-segment searcher; an
+    index with no documents yet has none."""
     leaves = searcher.leafreaders if hasattr(searcher, "leafreaders") else None
-    return list(leaves or [(searcher.reader(), 0)])
+    leaves = list(leaves or [(searcher.reader(), 0)])
+    return [(reader, offset) for reader, offset in leaves if reader.segment() is not None]

@@ -127,3 +127,9 @@ def test_search_page_bad_parameter_is_a_clear_400(client):
 def test_nothing_found_offers_a_way_back(client, articles):
     page = client.get("/", {"q": "zzzzqqq"}).content.decode()
     assert "Nothing found" in page and "Browse the whole archive" in page
+
+
+def test_a_new_empty_archive_searches_to_nothing(client):
+    body = client.get("/api/search/", {"q": "harbor"}).json()
+    assert body["count"] == 0 and body["results"] == []
+    assert client.get("/").status_code == 200
