@@ -26,7 +26,9 @@ _RESIDUE_LINE = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and the bidi embeddings and overrides that can make a line display
+# reversed ("Trojan Source"); right-to-left scripts display correctly without them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
