@@ -9,6 +9,8 @@ Usage: .venv/bin/python bench/index_build.py [--articles 10000]
 import argparse
 import os
 import shutil
+import subprocess
+import sys
 import time
 
 from _django import ROOT, setup
@@ -21,6 +23,8 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10_000)
     args = parser.parse_args()
     os.environ["ARCHIVE_DATA_DIR"] = str(OUT / "latency" / "data")
+    migrate = [sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"]
+    subprocess.run(migrate, env={**os.environ, "DEBUG": "true"}, check=True)  # newer code
     setup()
     from django.conf import settings
     from haystack import connections

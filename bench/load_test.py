@@ -52,6 +52,7 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
     env |= {"ARCHIVE_DATA_DIR": str(DATA), "SECRET_KEY": "load-test-" + "x" * 50, "HTTPS": "false"}
     manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)
     ids = subprocess.run(
         [*manage, "shell", "-v0", "-c",

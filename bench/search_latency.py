@@ -202,6 +202,8 @@ def main() -> None:
     if args.rebuild or not (OUT / "data").exists():
         build(args.articles)
     os.environ["ARCHIVE_DATA_DIR"] = str(OUT / "data")
+    migrate = [sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"]
+    subprocess.run(migrate, env={**os.environ, "DEBUG": "true"}, check=True)  # newer code
     os.environ["ALLOWED_HOSTS"] = "testserver"
     setup()
     from django.conf import settings
