@@ -59,9 +59,14 @@ def merge_entities(survivor: Entity, others: Iterable[Entity], user=None) -> lis
             continue
         other = Entity.objects.get(pk=other.pk)
         moved = []
-        for mention in other.mentions.all():
-            existing = Mention.objects.filter(article_id=mention.article_id, entity=survivor)
-            target = existing.first()
+        mentions = list(other.mentions.all())
+        # The survivor's mentions in the same articles, in one query rather than one each.
+        shared = {
+            m.article_id: m
+            for m in survivor.mentions.filter(article_id__in=[m.article_id for m in mentions])
+        }
+        for mention in mentions:
+            target = shared.get(mention.article_id)
             moved.append([mention.article_id, mention.count, mention.offsets, target is not None])
             if target:
                 target.count += mention.count
