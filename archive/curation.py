@@ -1,7 +1,7 @@
 """What curators do to entities: rename, reclassify, merge, detach, block, and undo a merge.
 
-Every change lands in one transaction and announces the articles it touched (after commit) so
-search follows at once. The admin calls these functions; so can a shell or a script.
+Every change lands in one transaction, and the articles it touched are re-indexed when it
+commits, so search follows at once. The admin calls these functions; so can a shell or a script.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q
 
+from archive.extraction import union_offsets
 from archive.models import (
     Article,
     BlockedName,
@@ -29,6 +30,8 @@ class CurationError(ValueError):
 
 
 def _announce(article_ids: Iterable[int]) -> None:
+    # Only for changes to an entity itself: saving or deleting a Mention already re-indexes
+    # its article when the transaction commits (search/signals.py).
     ids = sorted(set(article_ids))
     if ids:
         transaction.on_commit(lambda: articles_changed.send(sender=Article, ids=ids))
@@ -53,7 +56,6 @@ def merge_entities(survivor: Entity, others: Iterable[Entity], user=None) -> lis
     and their old ids keep leading to the survivor."""
     survivor = Entity.objects.select_for_update().get(pk=survivor.pk)
     records = []
-    touched: set[int] = set()
     for other in others:
         if other.pk == survivor.pk:
             continue
@@ -70,15 +72,12 @@ def merge_entities(survivor: Entity, others: Iterable[Entity], user=None) -> lis
             moved.append([mention.article_id, mention.count, mention.offsets, target is not None])
             if target:
                 target.count += mention.count
-                target.offsets = sorted(
-                    map(list, {*map(tuple, target.offsets), *map(tuple, mention.offsets)})
-                )
+                target.offsets = union_offsets(target.offsets, mention.offsets)
                 target.save(update_fields=["count", "offsets"])
                 mention.delete()
             else:
                 mention.entity = survivor
                 mention.save(update_fields=["entity"])
-            touched.add(mention.article_id)
         _add_aliases(survivor, [other.name, *other.aliases])
         # Links to entities merged into `other` earlier now lead to the survivor too.
         MergeRecord.objects.filter(survivor=other).update(survivor=survivor)
@@ -97,7 +96,6 @@ def merge_entities(survivor: Entity, others: Iterable[Entity], user=None) -> lis
         other.delete()
     survivor.curated = True
     survivor.save()
-    _announce(touched)
     return records
 
 
@@ -117,7 +115,6 @@ def undo_merge(record: MergeRecord) -> Entity:
         curated=record.old_curated,
     )
     restored.save()
-    touched = set()
     for article_id, count, offsets, survivor_was_there in record.mentions:
         mention = Mention.objects.filter(article_id=article_id, entity=survivor).first()
         if mention is None:
@@ -133,12 +130,10 @@ def undo_merge(record: MergeRecord) -> Entity:
         else:
             mention.entity = restored
             mention.save(update_fields=["entity"])
-        touched.add(article_id)
     gone = {normalize_key(n) for n in [record.old_name, *record.old_aliases]}
     survivor.aliases = [a for a in survivor.aliases if normalize_key(a) not in gone]
     survivor.save()
     record.delete()
-    _announce(touched)
     return restored
 
 
@@ -158,7 +153,9 @@ def rename_entity(entity: Entity, name: str, user=None) -> Entity:
     old = entity.name
     entity.name = cleaned
     _add_aliases(entity, [old])
-    entity.aliases = [a for a in entity.aliases if normalize_key(a) != entity.key or a == old]
+    # An alias that is now the name itself is no longer another name.
+    new_key = normalize_key(cleaned)
+    entity.aliases = [a for a in entity.aliases if normalize_key(a) != new_key]
     entity.curated = True
     entity.save()
     return entity
@@ -189,10 +186,7 @@ def detach_entity(entity: Entity, articles: Iterable[Article] | None = None) -> 
     mentions = entity.mentions.all()
     if articles is not None:
         mentions = mentions.filter(article__in=list(articles))
-    ids = list(mentions.values_list("article_id", flat=True))
-    mentions.delete()
-    _announce(ids)
-    return len(ids)
+    return mentions.delete()[0]
 
 
 @transaction.atomic

@@ -63,6 +63,13 @@ class Rules:
 
 
 NO_RULES = Rules()
+
+
+def union_offsets(*groups: list) -> list[list[int]]:
+    """Several mentions' [start, end] offsets as one sorted list without repeats."""
+    return [list(o) for o in sorted({tuple(o) for group in groups for o in group})]
+
+
 KIND_LABELS = {"person": "PERSON", "place": "GPE", "organization": "ORG"}
 _rules = NO_RULES
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from archive.extraction import ExtractedEntity
+from archive.extraction import ExtractedEntity, union_offsets
 from archive.gazetteer import known_place
 
 
@@ -41,8 +41,7 @@ def apply_kinds(entities: list[ExtractedEntity], kinds: dict[str, str]) -> list[
     for e in entities:
         kind = kinds.get(e.key, e.kind)
         if (kind, e.key) in merged:
-            both = {*map(tuple, merged[(kind, e.key)].offsets), *map(tuple, e.offsets)}
-            merged[(kind, e.key)].offsets = [list(o) for o in sorted(both)]
+            merged[(kind, e.key)].offsets = union_offsets(merged[(kind, e.key)].offsets, e.offsets)
         else:
             merged[(kind, e.key)] = ExtractedEntity(kind, e.name, e.key, list(e.offsets))
     return list(merged.values())

@@ -27,9 +27,9 @@ def main() -> None:
     subprocess.run(migrate, env={**os.environ, "DEBUG": "true"}, check=True)  # newer code
     setup()
     from django.conf import settings
-    from haystack import connections
 
     from archive.models import Article
+    from search.indexing import index_articles
 
     engines = {
         "stock": "haystack.backends.whoosh_backend.WhooshEngine",
@@ -41,13 +41,8 @@ def main() -> None:
         settings.HAYSTACK_CONNECTIONS[name] = {"ENGINE": engine, "PATH": str(path)}
     ids = list(Article.objects.order_by("pk").values_list("pk", flat=True)[: args.articles])
     for name in engines:
-        connection = connections[name]
-        backend = connection.get_backend()
-        index = connection.get_unified_index().get_index(Article)
         start = time.perf_counter()
-        for first in range(0, len(ids), 1000):
-            batch = index.index_queryset(using=name).filter(pk__in=ids[first : first + 1000])
-            backend.update(index, list(batch))
+        index_articles(ids, using=name)  # batches of 1,000, one commit each
         seconds = time.perf_counter() - start
         path = OUT / "index_build" / name
         size = sum(f.stat().st_size for f in path.iterdir()) / 2**20

@@ -1,6 +1,8 @@
 """The archive's Whoosh backend for Haystack: the stock one, minus its traps at scale.
 
-* Matching everything is a column lookup, not `Every('text')` scored document by document.
+* Matching everything is a column lookup, not `Every('text')` scored document by document;
+  words are matched and ranked (BM25F, as Whoosh scores) with numpy over whole posting blocks
+  (search/scoring.py), since facet counts need every match anyway.
 * Facets, filters, date histograms and date sorting use per-segment doc values
   (search/docvalues.py), read once per segment instead of once per search.
 * Indexing replaces documents through one reader per batch, not a searcher per document.
@@ -141,10 +143,10 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             writer.cancel()
             raise
 
-    def clear(self, models=None, commit=True):
-        super().clear(models=models, commit=commit)
-        self.doc_values.clear()
+    def delete_index(self):
+        # Searchers of the old files must not outlive them; setup() builds fresh doc values.
         self._local.__dict__.clear()
+        super().delete_index()
 
     def indexed_ids(self) -> set[str]:
         """The Django ids of every live document, for consistency checks."""

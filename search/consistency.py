@@ -50,8 +50,7 @@ def repair(drift: Drift, using: str = "default") -> None:
 def rebuild(using: str = "default", on_progress: Callable[[int], None] | None = None) -> int:
     """Throw the index away and index every article again, a batch (one commit) at a time."""
     backend = connections[using].get_backend()
-    backend.delete_index()  # also recreates an empty index, whatever state the folder was in
-    backend.clear()
+    backend.delete_index()  # recreates an empty index, whatever state the folder was in
     ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), BATCH_SIZE):
         index_articles(ids[start : start + BATCH_SIZE], using=using)

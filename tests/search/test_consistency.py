@@ -70,6 +70,19 @@ def test_damaged_index_is_reported_and_rebuilt(settings):
     assert search_count() == 3
 
 
+@pytest.mark.django_db
+def test_unreadable_index_is_a_503_with_a_message_not_a_crash(client, settings):
+    make_article("Ferry timetable")
+    index_dir = Path(settings.HAYSTACK_CONNECTIONS["default"]["PATH"])
+    for part in index_dir.iterdir():
+        part.write_bytes(b"\x00garbage" * 10)
+    connections["default"].get_backend()._local.__dict__.clear()
+    api = client.get("/api/search/", {"q": "ferry"})
+    assert api.status_code == 503 and "unavailable" in api.json()["error"]
+    page = client.get("/", {"q": "ferry"})
+    assert page.status_code == 503 and b"Search is unavailable" in page.content
+
+
 @pytest.mark.slow
 def test_killed_import_leaves_nothing_check_index_cannot_repair(tmp_path):
     env = {**os.environ, "ARCHIVE_DATA_DIR": str(tmp_path / "data"), "DEBUG": "true"}
