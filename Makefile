@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV := DEBUG=true
 
-.PHONY: run serve test lint format install install-dev bench clean
+.PHONY: run serve test test-postgres lint format install install-dev bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ serve: install
 
 test: install-dev
 	$(PY) -m pytest
+
+# The same suite against Debian's PostgreSQL on loopback (installed and started if needed).
+test-postgres: install-dev
+	url=$$(.ci/postgres) && echo "Test suite on $$url" && DATABASE_URL=$$url $(PY) -m pytest
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

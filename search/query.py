@@ -157,9 +157,10 @@ def base_queryset(params: SearchParams, skip_facet: str | None = None) -> Search
         for value in params.excluded.get(facet, []):
             sqs = sqs.narrow(f"NOT {_term(facet, value)}")
     if params.date_from or params.date_to:
-        start = params.date_from.strftime("%Y%m%d") if params.date_from else ""
-        end = params.date_to.strftime("%Y%m%d") if params.date_to else ""
-        sqs = sqs.narrow(f"published:[{start} TO {end}]")
+        # Both bounds, zero-padded: Whoosh reads "[20250101 TO ]" as an unparseable date and
+        # strftime writes year 5 as "5".
+        start, end = params.date_from or date.min, params.date_to or date.max
+        sqs = sqs.narrow(f"published:[{_day(start)} TO {_day(end)}]")
     return sqs
 
 
@@ -244,6 +245,10 @@ def run_search(params: SearchParams, page_size: int = PAGE_SIZE) -> SearchOutcom
         names=names,
         page_size=page_size,
     )
+
+
+def _day(value: date) -> str:
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}"
 
 
 def _date_unit(params: SearchParams) -> str:

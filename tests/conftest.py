@@ -5,6 +5,7 @@ import pytest
 from haystack import connections
 
 from archive.extraction import NO_RULES, use_rules
+from tests.processes import archive_processes
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
@@ -43,3 +44,10 @@ def write_jsonl(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def child_archive(tmp_path):
+    """A separate archive (data folder, and database on PostgreSQL) for manage.py in children."""
+    with archive_processes(tmp_path) as processes:
+        yield processes

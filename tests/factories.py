@@ -35,3 +35,32 @@ def make_article(
     ]
     (pk,), _ = store_articles([(raw, content_hash(body), entities)])
     return Article.objects.get(pk=pk)
+
+
+def article_form(article: Article, **changes) -> dict:
+    """What the admin's article page posts back unchanged (its mentions as inline rows), with
+    `changes` applied; `mentions-N-...` keys edit or delete single rows."""
+    mentions = list(article.mentions.select_related("entity").order_by("pk"))
+    data = {
+        "title": article.title,
+        "body": article.body,
+        "source": article.source,
+        "mentions-TOTAL_FORMS": len(mentions),
+        "mentions-INITIAL_FORMS": len(mentions),
+        "mentions-MIN_NUM_FORMS": 0,
+        "mentions-MAX_NUM_FORMS": 1000,
+    }
+    if article.published:
+        data |= {
+            "published_0": article.published.date().isoformat(),
+            "published_1": article.published.time().isoformat(),
+        }
+    for i, m in enumerate(mentions):
+        data |= {
+            f"mentions-{i}-id": m.pk,
+            f"mentions-{i}-article": article.pk,
+            f"mentions-{i}-entity": m.entity_id,
+            f"mentions-{i}-kind": m.entity.kind,
+            f"mentions-{i}-count": m.count,
+        }
+    return data | changes

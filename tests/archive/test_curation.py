@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from archive.models import Article, BlockedName, Entity, MergeRecord
 from archive.permissions import CURATORS, VIEWERS
-from tests.factories import make_article
+from tests.factories import article_form, make_article
 
 # Real commits: the index follows the admin in on_commit hooks, as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -130,26 +130,8 @@ def test_block_removes_the_name_and_extraction_never_returns_it(newsroom, curato
 
 def test_detach_from_one_article_in_its_admin_page(newsroom, curator):
     article = Article.objects.get(title="Moura backs port fund")
-    mentions = list(article.mentions.select_related("entity").order_by("pk"))
-    data = {
-        "title": article.title,
-        "body": article.body,
-        "source": article.source,
-        "published_0": "2025-01-14",
-        "published_1": "00:00:00",
-        "mentions-TOTAL_FORMS": len(mentions),
-        "mentions-INITIAL_FORMS": len(mentions),
-        "mentions-MIN_NUM_FORMS": 0,
-        "mentions-MAX_NUM_FORMS": 1000,
-    }
-    for i, m in enumerate(mentions):
-        data |= {
-            f"mentions-{i}-id": m.pk,
-            f"mentions-{i}-article": article.pk,
-            f"mentions-{i}-entity": m.entity_id,
-            f"mentions-{i}-kind": m.entity.kind,
-            f"mentions-{i}-count": m.count,
-        }
+    data = article_form(article)
+    for i, m in enumerate(article.mentions.select_related("entity").order_by("pk")):
         if m.entity.name == "Lisbon":
             data[f"mentions-{i}-DELETE"] = "on"
         if m.entity.name == "European Investment Bank":

@@ -3,12 +3,9 @@ the drift and repairs it, and rebuilds an index folder that cannot be read."""
 
 import io
 import json
-import os
 import random
 import signal
-import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,8 +16,6 @@ from haystack import connections
 from archive.models import Article
 from search.consistency import IndexUnreadable, find_drift
 from tests.factories import make_article
-
-ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def check_index(*args) -> str:
@@ -84,10 +79,7 @@ def test_unreadable_index_is_a_503_with_a_message_not_a_crash(client, settings):
 
 
 @pytest.mark.slow
-def test_killed_import_leaves_nothing_check_index_cannot_repair(tmp_path):
-    env = {**os.environ, "ARCHIVE_DATA_DIR": str(tmp_path / "data"), "DEBUG": "true"}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    manage = [sys.executable, str(ROOT / "manage.py")]
+def test_killed_import_leaves_nothing_check_index_cannot_repair(child_archive, tmp_path):
     corpus = tmp_path / "wire.jsonl"
     with corpus.open("w") as out:
         for n in range(30_000):
@@ -97,44 +89,25 @@ def test_killed_import_leaves_nothing_check_index_cannot_repair(tmp_path):
                 "entities": {"place": ["Lisbon"], "organization": [f"Carrier {n % 50}"]},
             }
             out.write(json.dumps(record) + "\n")
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    importer = subprocess.Popen(
-        [*manage, "import_articles", str(corpus)], env=env, cwd=ROOT, stderr=subprocess.DEVNULL
-    )
-    database = tmp_path / "data" / "archive.sqlite3"
+    child_archive.manage("migrate", "-v0", check=True)
+    importer = child_archive.start("import_articles", str(corpus), stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
-    while stored_articles(database) == 0 and time.monotonic() < deadline:
+    while child_archive.stored_articles() == 0 and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(random.uniform(0, 1.5))  # somewhere in the next batches: parsing, storing, indexing
     importer.send_signal(signal.SIGKILL)
     importer.wait()
-    assert 0 < stored_articles(database) < 30_000
+    assert 0 < child_archive.stored_articles() < 30_000
 
-    repair = subprocess.run(
-        [*manage, "check_index"], env=env, cwd=ROOT, capture_output=True, text=True
-    )
+    repair = child_archive.manage("check_index")
     assert repair.returncode == 0, repair.stderr
-    again = subprocess.run(
-        [*manage, "check_index", "--dry-run"], env=env, cwd=ROOT, capture_output=True, text=True
+    assert (
+        "The index matches the database." in child_archive.manage("check_index", "--dry-run").stdout
     )
-    assert "The index matches the database." in again.stdout
     # Running the import again completes it: nothing was lost, nothing doubled.
-    rerun = subprocess.run(
-        [*manage, "import_articles", str(corpus)], env=env, cwd=ROOT, capture_output=True, text=True
-    )
+    rerun = child_archive.manage("import_articles", str(corpus))
     assert rerun.returncode == 0, rerun.stderr
-    final = subprocess.run(
-        [*manage, "check_index", "--dry-run"], env=env, cwd=ROOT, capture_output=True, text=True
+    assert (
+        "The index matches the database." in child_archive.manage("check_index", "--dry-run").stdout
     )
-    assert "The index matches the database." in final.stdout
-    assert stored_articles(database) == 30_000
-
-
-def stored_articles(database: Path) -> int:
-    if not database.exists():
-        return 0
-    with sqlite3.connect(database, timeout=30) as connection:
-        try:
-            return connection.execute("SELECT count(*) FROM archive_article").fetchone()[0]
-        except sqlite3.OperationalError:  # not migrated yet
-            return 0
+    assert child_archive.stored_articles() == 30_000

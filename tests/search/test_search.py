@@ -131,6 +131,12 @@ def test_date_range_and_histogram(archive):
     assert {row["start"].year: row["count"] for row in search().dates} == {2024: 1, 2025: 3}
 
 
+def test_date_range_open_at_either_end(archive):
+    assert len(titles(search("date_from=2025-01-01"))) == 3
+    assert len(titles(search("date_to=2024-12-31"))) == 1
+    assert len(titles(search("date_from=0005-01-01"))) == 4  # strftime would write "50101"
+
+
 def test_names_with_commas_quotes_and_suffixes_are_one_facet_value_each(archive):
     outcome = search()
     assert facet(outcome, "place")["Washington, D.C."] == 1

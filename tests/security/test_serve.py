@@ -1,6 +1,5 @@
 """`make serve`'s stack: gunicorn, DEBUG off, static files by whitenoise, security headers."""
 
-import os
 import re
 import socket
 import subprocess
@@ -11,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.processes import archive_processes
+
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 
@@ -23,33 +23,37 @@ def free_port() -> int:
 
 @pytest.mark.slow
 def test_gunicorn_serves_pages_and_static_files(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
-    env |= {"ARCHIVE_DATA_DIR": str(tmp_path), "SECRET_KEY": "x" * 60, "HTTPS": "false"}
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
-    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [str(GUNICORN), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        env=env,
-        cwd=ROOT,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                page = urllib.request.urlopen(base + "/", timeout=5)
-                break
-            except OSError:
-                time.sleep(0.2)
-        html = page.read().decode()
-        assert page.headers["X-Frame-Options"] == "DENY"
-        assert page.headers["X-Content-Type-Options"] == "nosniff"
-        stylesheet = re.search(r'href="(/static/[^"]+\.css)"', html).group(1)
-        assert re.search(r"\.[0-9a-f]{12}\.css$", stylesheet)  # hashed name: cached for good
-        css = urllib.request.urlopen(base + stylesheet, timeout=5)
-        assert css.status == 200 and "max-age" in css.headers["Cache-Control"]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with archive_processes(tmp_path, DEBUG="false", SECRET_KEY="x" * 60, HTTPS="false") as archive:
+        archive.manage("migrate", "-v0", check=True)
+        archive.manage("collectstatic", "--noinput", "-v0", check=True)
+        port = free_port()
+        server = archive.start(
+            str(GUNICORN),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            check_served(f"http://127.0.0.1:{port}")
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def check_served(base: str) -> None:
+    for _ in range(100):
+        try:
+            page = urllib.request.urlopen(base + "/", timeout=5)
+            break
+        except OSError:
+            time.sleep(0.2)
+    html = page.read().decode()
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    stylesheet = re.search(r'href="(/static/[^"]+\.css)"', html).group(1)
+    assert re.search(r"\.[0-9a-f]{12}\.css$", stylesheet)  # hashed name: cached for good
+    css = urllib.request.urlopen(base + stylesheet, timeout=5)
+    assert css.status == 200 and "max-age" in css.headers["Cache-Control"]
