@@ -127,11 +127,13 @@ def _given_names():
     return Detector(case_sensitive=False)
 
 
-def looks_like_personal_name(key: str) -> bool:
-    """A given name followed by one or two other words, and nothing that says institution."""
+def looks_like_personal_name(name: str) -> bool:
+    """A given name, alone or followed by one or two other words, and nothing that says
+    institution or place. Names written in capitals are acronyms ("UK", "NATO"), not people."""
+    key = normalize_key(name)
     words = key.split()
-    if not 2 <= len(words) <= 3 or _NOT_A_PERSON.intersection(words):
+    if not 1 <= len(words) <= 3 or _NOT_A_PERSON.intersection(words):
         return False
-    if key in any_place_keys():
+    if key in any_place_keys() or (len(words) == 1 and name.isupper()):
         return False
     return _given_names().get_gender(words[0]) not in {"unknown", "andy"}

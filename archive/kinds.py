@@ -22,7 +22,11 @@ def majority_kinds(articles: list[list[ExtractedEntity]]) -> dict[str, str]:
             words = entity.key.split()
             if entity.kind == "person" and len(words) > 1:
                 surnames.add(words[-1])
-    kinds = {key: counter.most_common(1)[0][0] for key, counter in votes.items()}
+    # Ties go to a person, as within an article (extraction._majority_kind).
+    kinds = {
+        key: max(counter, key=lambda k: (counter[k], k == "person"))
+        for key, counter in votes.items()
+    }
     for key in kinds:
         if key in surnames and not known_place(key):
             kinds[key] = "person"

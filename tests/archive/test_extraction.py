@@ -63,6 +63,21 @@ def test_name_mostly_tagged_as_nationality_is_dropped():
     assert entities == []
 
 
+def test_a_tie_between_person_and_organization_goes_to_the_person():
+    entities = resolve_mentions(
+        [mention("organization", "Duffy", 0), mention("person", "Duffy", 9)]
+    )
+    assert [(e.kind, e.name) for e in entities] == [("person", "Duffy")]
+
+
+def test_a_lone_given_name_is_a_person_but_an_acronym_is_not():
+    entities = resolve_mentions(
+        [mention("organization", "Glenda", 0), mention("organization", "NATO", 10)]
+    )
+    assert names(entities, "person") == ["Glenda"]
+    assert names(entities, "organization") == ["NATO"]
+
+
 def test_known_country_is_a_place_even_when_tagged_as_organization():
     entities = resolve_mentions([mention("organization", "Ukraine", 0)])
     assert names(entities, "place") == ["Ukraine"]
