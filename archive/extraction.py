@@ -239,11 +239,13 @@ def extract_many(
     text: Callable[[T], str],
     workers: int | None = None,
     batch_size: int | None = None,
+    lookahead: int = 0,
 ) -> Iterator[tuple[T, list[ExtractedEntity]]]:
     """Each item with the entities of its text, in order; worker processes share the work.
 
     Only texts cross to the workers, in bounded chunks, so memory stays flat however long
-    the input is.
+    the input is. `lookahead` items more are kept queued for the workers, so they go on
+    while the caller spends time on what it was given (storing and indexing a batch).
     """
     batch_size = batch_size or settings.EXTRACTION_BATCH_SIZE
     workers = default_workers() if workers is None else workers
@@ -259,12 +261,13 @@ def extract_many(
 
     connections.close_all()  # a forked child must not share the parent's database socket
     context = multiprocessing.get_context("fork")
+    in_flight = workers * 2 + -(-lookahead // batch_size)
     with context.Pool(workers) as pool:
         pending: deque = deque()
         for chunk in chunks:
             job = pool.apply_async(_extract_batch, ([text(i) for i in chunk], batch_size))
             pending.append((chunk, job))
-            if len(pending) >= workers * 2:
+            if len(pending) >= in_flight:
                 done, job = pending.popleft()
                 yield from zip(done, job.get(), strict=False)
         while pending:

@@ -1,7 +1,13 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from archive.extraction import _Mention, extract_entities, load_pipeline, resolve_mentions
+from archive.extraction import (
+    _Mention,
+    extract_entities,
+    extract_many,
+    load_pipeline,
+    resolve_mentions,
+)
 from archive.text import normalize_text
 
 
@@ -76,6 +82,21 @@ def test_a_lone_given_name_is_a_person_but_an_acronym_is_not():
     )
     assert names(entities, "person") == ["Glenda"]
     assert names(entities, "organization") == ["NATO"]
+
+
+def test_worker_processes_return_what_one_process_does_in_order():
+    texts = [
+        f"Minister Helena Moura met union leader Rui Tavares in Sines on day {n}."
+        if n % 3
+        else f"The European Investment Bank lent Porto {n} million euros."
+        for n in range(12)
+    ]
+    alone = list(extract_many(range(12), texts.__getitem__, workers=1, batch_size=2))
+    # Two workers, with more chunks queued than they have: results still come in order.
+    shared = list(extract_many(range(12), texts.__getitem__, workers=2, batch_size=2, lookahead=5))
+    assert [item for item, _ in shared] == list(range(12))
+    assert shared == alone
+    assert names(alone[1][1], "person") == ["Helena Moura", "Rui Tavares"]
 
 
 def test_known_country_is_a_place_even_when_tagged_as_organization():
