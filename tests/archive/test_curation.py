@@ -231,3 +231,20 @@ def test_sample_article_keeps_its_corrections_after_reextraction(shared_data, cu
     assert "Kupyansk" not in facet(curator, "organization")
     assert "Donbass" not in facet(curator, "person")
     assert "Foreign Ministry" not in facet(curator, "organization")
+
+
+def test_kind_changed_on_an_article_page_merges_into_the_twin_of_that_kind(curator):
+    article = make_article(
+        "Sines terminal expands", place=("Sines",), organization=("Sines",), published=None
+    )
+    make_article("Sines harbour dredged", place=("Sines",), published=None)
+    data = article_form(article)
+    for i, m in enumerate(article.mentions.select_related("entity").order_by("pk")):
+        if m.entity.kind == "organization":
+            data[f"mentions-{i}-kind"] = "place"
+    response = curator.post(reverse("admin:archive_article_change", args=[article.pk]), data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    sines = Entity.objects.get()
+    assert sines.kind == "place" and sines.mentions.count() == 2
+    assert article.mentions.get().count == 2  # both mentions, one row
+    assert facet(curator, "place") == {"Sines": 2} and facet(curator, "organization") == {}
