@@ -26,11 +26,9 @@ class ArchiveProcesses:
             [*MANAGE, *args], env=self.env, cwd=ROOT, capture_output=True, text=True, check=check
         )
 
-    def start(self, *command: str, **popen) -> subprocess.Popen:
-        """Start `manage.py ARGS` (or another command, given as a path first) in the background."""
-        if not command[0].startswith("/"):
-            command = (*MANAGE, *command)
-        return subprocess.Popen(command, env=self.env, cwd=ROOT, **popen)
+    def start(self, *args: str, program: list[str] = MANAGE, **popen) -> subprocess.Popen:
+        """Start `manage.py ARGS` (or `program ARGS`) in the background."""
+        return subprocess.Popen([*program, *args], env=self.env, cwd=ROOT, **popen)
 
     def stored_articles(self) -> int:
         """Articles committed so far, read with the database's own client (0 before migrate)."""

@@ -99,6 +99,17 @@ def test_worker_processes_return_what_one_process_does_in_order():
     assert names(alone[1][1], "person") == ["Helena Moura", "Rui Tavares"]
 
 
+def test_across_the_archive_a_tie_also_goes_to_the_person():
+    from archive.extraction import ExtractedEntity
+    from archive.kinds import majority_kinds
+
+    articles = [
+        [ExtractedEntity("organization", "Duffy", "duffy", [])],
+        [ExtractedEntity("person", "Duffy", "duffy", [])],
+    ]
+    assert majority_kinds(articles) == {"duffy": "person"}
+
+
 def test_known_country_is_a_place_even_when_tagged_as_organization():
     entities = resolve_mentions([mention("organization", "Ukraine", 0)])
     assert names(entities, "place") == ["Ukraine"]

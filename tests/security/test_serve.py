@@ -28,12 +28,12 @@ def test_gunicorn_serves_pages_and_static_files(tmp_path):
         archive.manage("collectstatic", "--noinput", "-v0", check=True)
         port = free_port()
         server = archive.start(
-            str(GUNICORN),
             "config.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
             "1",
+            program=[str(GUNICORN)],
             stderr=subprocess.DEVNULL,
         )
         try:
