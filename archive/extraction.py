@@ -15,8 +15,14 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from archive.gazetteer import known_place, looks_like_personal_name
-from archive.names import clean_name, normalize_key, starts_with_honorific
+from archive.gazetteer import (
+    NOT_A_FACET,
+    any_place_keys,
+    head_kind,
+    known_place,
+    looks_like_personal_name,
+)
+from archive.names import clean_name, list_items, normalize_key, starts_with_honorific
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +38,7 @@ LABEL_KINDS = {
 # a third less time.
 _UNUSED_COMPONENTS = ["tok2vec", "parser", "tagger", "attribute_ruler", "lemmatizer", "senter"]
 T = TypeVar("T")
-OTHER = "other"
+OTHER = NOT_A_FACET
 
 
 @dataclass
@@ -135,24 +141,74 @@ class _Mention:
 
 def _mentions_from_doc(doc) -> list[_Mention]:
     mentions = []
-    for ent in doc.ents:
+    for ent in _joined_spans(doc):
         # Other labels (nationalities, dates) still vote: "Ukrainian" tagged NORP five times
         # and GPE once is not a place.
-        kind = LABEL_KINDS.get(ent.label_, OTHER)
-        before = doc[ent.start - 1].text if ent.start > 0 else ""
-        if starts_with_honorific(ent.text) or starts_with_honorific(before):
-            kind = "person"  # "Ms Pugh" is a person whatever the tagger made of her
-        name = clean_name(ent.text, kind)
-        if name is None:
-            continue
-        key = normalize_key(name)
-        if not key:
-            continue
-        # Offsets of the cleaned name inside the span, so highlighting skips "the" and "Mr.".
-        inner = ent.text.find(name.split()[0])
-        start = ent.start_char + max(inner, 0)
-        mentions.append(_Mention(kind, name, key, start, min(start + len(name), ent.end_char)))
+        kind = _context_kind(doc, ent, LABEL_KINDS.get(ent.label_, OTHER))
+        for item_start, item_end in list_items(ent.text):
+            text = ent.text[item_start:item_end]
+            name = clean_name(text, kind)
+            if name is None:
+                continue
+            key = normalize_key(name)
+            if not key:
+                continue
+            # Offsets of the cleaned name inside the span, so highlighting skips "the" and "Mr.".
+            inner = item_start + max(text.find(name.split()[0]), 0)
+            start = ent.start_char + inner
+            end = min(start + len(name), ent.start_char + item_end)
+            mentions.append(_Mention(kind, name, key, start, end))
     return mentions
+
+
+def _joined_spans(doc) -> list:
+    """The tagger's entities, with two of the same label that only a space parts made one:
+    it sometimes cuts a name it does not know in two ("Casa" "Santa Marta")."""
+    from spacy.tokens import Span
+
+    spans: list = []
+    for ent in doc.ents:
+        last = spans[-1] if spans else None
+        if (
+            last is not None
+            and last.label == ent.label
+            and last.end == ent.start
+            and doc.text[last.end_char : ent.start_char] == " "
+        ):
+            spans[-1] = Span(doc, last.start, ent.end, label=ent.label)
+        else:
+            spans.append(ent)
+    return spans
+
+
+# What the words around a name say about it, whatever the tagger made of the name itself.
+_PERSON_AFTER = frozenset({"who", "whom"})  # "Gomery, who led the inquiry"
+_PLACE_BEFORE = frozenset(  # "the town of Hillsborough"
+    {"town", "city", "village", "county", "province", "region", "suburb", "district", "island"}
+)
+
+
+def _full_personal_name(text: str) -> bool:
+    return len(text.split()) > 1 and looks_like_personal_name(text)
+
+
+def _context_kind(doc, ent, kind: str) -> str:
+    before = doc[ent.start - 1].text if ent.start > 0 else ""
+    if starts_with_honorific(ent.text) or starts_with_honorific(before):
+        return "person"  # "Ms Pugh" is a person whatever the tagger made of her
+    if kind == OTHER:
+        return kind
+    if kind == "person" and before.lower() == "the" and not _full_personal_name(ent.text):
+        # "the Clyde", "the Abbotsford area", "the Brexit vote": people are rarely "the"
+        # (unless named in full: "the Donald Trump impersonator"); a known town stays a
+        # place, anything else gets no vote of its own.
+        return "place" if normalize_key(ent.text) in any_place_keys() else OTHER
+    after = [t.lower_ for t in doc[ent.end : ent.end + 2]]
+    if after[:1] == [","] and after[1:] and after[1] in _PERSON_AFTER:
+        return "person"
+    if before.lower() == "of" and ent.start > 1 and doc[ent.start - 2].lower_ in _PLACE_BEFORE:
+        return "place"
+    return kind
 
 
 def _join_surnames(mentions: list[_Mention]) -> None:
@@ -204,6 +260,9 @@ def _majority_kind(key: str, group: list[_Mention]) -> str:
         return "place"
     if looks_like_personal_name(group[0].name) and any(m.kind != OTHER for m in group):
         return "person"
+    head = head_kind(group[0].name)
+    if head is not None:
+        return head
     votes = Counter(m.kind for m in group)
     first_seen = {m.kind: i for i, m in reversed(list(enumerate(group)))}
     # On a tie a person wins: the small model calls an unfamiliar name an organization far

@@ -41,83 +41,155 @@ def any_place_keys() -> frozenset[str]:
     return place_keys() | frozenset(filter(None, cities))
 
 
-# Words that make a name an institution or a place, whoever it is named after.
-_NOT_A_PERSON = frozenset(
+# The word a name ends on (or the one before "of") says what it names, whoever it is named
+# after: "Capitol Hill", "Royal Navy", "Bank of Scotland". Events and shows are not facets.
+NOT_A_FACET = "other"
+_HEAD_KINDS = {
+    **dict.fromkeys(
+        [
+            "academy",
+            "administration",
+            "administrations",
+            "agency",
+            "airlines",
+            "airways",
+            "army",
+            "association",
+            "authority",
+            "bank",
+            "board",
+            "bureau",
+            "club",
+            "co",
+            "college",
+            "commission",
+            "committee",
+            "company",
+            "corp",
+            "corporation",
+            "council",
+            "department",
+            "foundation",
+            "fund",
+            "group",
+            "inc",
+            "institute",
+            "league",
+            "limited",
+            "llc",
+            "ltd",
+            "ministry",
+            "navy",
+            "news",
+            "office",
+            "organisation",
+            "organization",
+            "party",
+            "plc",
+            "police",
+            "press",
+            "school",
+            "service",
+            "society",
+            "team",
+            "times",
+            "trust",
+            "union",
+            "university",
+        ],
+        "organization",
+    ),
+    **dict.fromkeys(
+        [
+            "airport",
+            "avenue",
+            "bay",
+            "beach",
+            "bridge",
+            "building",
+            "canal",
+            "coast",
+            "county",
+            "district",
+            "gulf",
+            "harbor",
+            "harbour",
+            "hill",
+            "hills",
+            "island",
+            "islands",
+            "lake",
+            "mountain",
+            "mountains",
+            "ocean",
+            "park",
+            "peninsula",
+            "plaza",
+            "province",
+            "region",
+            "river",
+            "road",
+            "sea",
+            "square",
+            "stadium",
+            "station",
+            "strait",
+            "street",
+            "tower",
+            "valley",
+        ],
+        "place",
+    ),
+    **dict.fromkeys(
+        [
+            "awards",
+            "championship",
+            "championships",
+            "cup",
+            "festival",
+            "marathon",
+            "olympics",
+            "prize",
+            "show",
+            "summit",
+            "tournament",
+        ],
+        NOT_A_FACET,
+    ),
+}
+# Words that make a name an institution or a place wherever they stand in it.
+_NOT_A_PERSON = frozenset(_HEAD_KINDS) | frozenset(
     [
-        "academy",
-        "agency",
-        "airport",
-        "airways",
-        "association",
-        "authority",
-        "bank",
-        "bay",
-        "beach",
-        "bridge",
-        "building",
         "campus",
         "center",
         "centre",
         "church",
         "circuit",
         "city",
-        "club",
-        "co",
-        "college",
-        "commission",
-        "committee",
-        "company",
-        "corp",
-        "corporation",
-        "council",
-        "county",
-        "court",
-        "district",
-        "foundation",
-        "fund",
         "gallery",
-        "group",
         "hall",
         "hospital",
         "hotel",
         "house",
-        "inc",
-        "institute",
-        "island",
-        "lake",
-        "league",
-        "limited",
-        "ltd",
-        "ministry",
         "museum",
-        "mountain",
-        "news",
-        "office",
-        "park",
-        "party",
-        "plaza",
-        "police",
         "port",
         "post",
-        "press",
-        "river",
-        "road",
-        "school",
-        "service",
-        "society",
-        "square",
-        "stadium",
-        "station",
-        "street",
-        "team",
-        "times",
-        "tower",
-        "trust",
-        "union",
-        "university",
-        "valley",
     ]
 )
+
+
+def head_kind(name: str) -> str | None:
+    """The kind a name's head word gives it, for names of two words or more. Place words
+    are common surnames: a given name and one of them is a person ("Damon Hill", "Michael
+    Bay"; "Capitol Hill" is a place)."""
+    words = normalize_key(name).split()
+    if len(words) < 2:
+        return None
+    head = words[words.index("of", 1) - 1] if "of" in words[1:] else words[-1]
+    kind = _HEAD_KINDS.get(head)
+    if kind == "place" and len(words) == 2 and _is_given_name(name.split()[0], words[0]):
+        return None
+    return kind
 
 
 @functools.cache
@@ -136,4 +208,11 @@ def looks_like_personal_name(name: str) -> bool:
         return False
     if key in any_place_keys() or (len(words) == 1 and name.isupper()):
         return False
-    return _given_names().get_gender(words[0]) not in {"unknown", "andy"}
+    return _is_given_name(name.split()[0], words[0])
+
+
+def _is_given_name(word: str, folded: str) -> bool:
+    # The list spells names with their accents ("Benoît"); keys have none.
+    return any(
+        _given_names().get_gender(w) not in {"unknown", "andy"} for w in {word.casefold(), folded}
+    )

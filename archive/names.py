@@ -59,6 +59,39 @@ _TITLE_WORDS = _TITLES | {
 # Forms of address that only ever precede a person's name.
 HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "lord", "lady"})
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)\s*$")
+# A span cut inside the abbreviation that follows a name: "Council of Ontario (RECO".
+_OPEN_PARENTHETICAL = re.compile(r"\s*\([^()]*$")
+# Lowercase words that belong to names ("de Gaulle", "van Gogh"); other lowercase words at the
+# edges of a span are the sentence around a name ("east Delhi", "Ontario city").
+_PARTICLES = frozenset(
+    [
+        "al",
+        "bin",
+        "da",
+        "das",
+        "de",
+        "del",
+        "della",
+        "den",
+        "der",
+        "des",
+        "di",
+        "dos",
+        "du",
+        "el",
+        "ibn",
+        "la",
+        "le",
+        "ten",
+        "ter",
+        "van",
+        "von",
+        "y",
+        "zu",
+    ]
+)
+# "Tesla, Uber and Snapchat": the conjunction before the last item of a comma list.
+_LAST_ITEM = re.compile(r",?\s+(?:and|&)\s+(?=[^,]+$)")
 _MAX_WORDS = 8
 _MAX_LENGTH = 100
 
@@ -74,6 +107,15 @@ def _strip_edges(name: str) -> str:
     if words and words[-1].endswith(".") and "." not in words[-1][:-1] and len(words[-1]) > 4:
         name = name[:-1]
     return name.strip(_EDGE_JUNK).strip()
+
+
+def _strip_lowercase_edges(name: str) -> str:
+    words = name.split()
+    while len(words) > 1 and words[0].islower() and words[0] not in _PARTICLES:
+        words.pop(0)
+    while len(words) > 1 and words[-1].islower():
+        words.pop()
+    return " ".join(words)
 
 
 def _strip_titles(name: str) -> str:
@@ -95,6 +137,8 @@ def clean_name(text: str, kind: str) -> str | None:
         name = _POSSESSIVE.sub("", name)
         name = _ARTICLE.sub("", name)
         name = _PARENTHETICAL.sub("", name)
+        name = _OPEN_PARENTHETICAL.sub("", name)
+        name = _strip_lowercase_edges(name)
         if kind == "person":
             name = _strip_titles(name)
         if name == before:
@@ -104,6 +148,20 @@ def clean_name(text: str, kind: str) -> str | None:
     if kind == "person" and name.lower().rstrip(".") in _TITLE_WORDS:
         return None
     return name
+
+
+def list_items(text: str) -> list[tuple[int, int]]:
+    """Where each name of a span that lists several ("Tesla, Uber and Snapchat") begins and
+    ends; a span that is not such a list is one item. "Johnson and Johnson" and "Denver,
+    Colorado" are not lists: a list has both commas and a final conjunction."""
+    last = _LAST_ITEM.search(text)
+    if not last or "," not in text[: last.start()]:
+        return [(0, len(text))]
+    items = [m.span() for m in re.finditer(r"[^,\s][^,]*[^,\s]|[^,\s]", text[: last.start()])]
+    items.append((last.end(), len(text.rstrip())))
+    if not all(text[start].isupper() for start, _ in items):
+        return [(0, len(text))]
+    return items
 
 
 def starts_with_honorific(text: str) -> bool:

@@ -3,6 +3,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from archive.extraction import (
     _Mention,
+    entities_from_doc,
     extract_entities,
     extract_many,
     load_pipeline,
@@ -13,6 +14,25 @@ from archive.text import normalize_text
 
 def names(entities, kind):
     return sorted(e.name for e in entities if e.kind == kind)
+
+
+def tagged(text, *spans):
+    """A document tagged by hand (the tagger's choices are the input of these rules):
+    each span is (text, label), found in order."""
+    import spacy
+
+    doc = spacy.blank("en")(text)
+    ents, cursor = [], 0
+    for span_text, label in spans:
+        start = text.index(span_text, cursor)
+        cursor = start + len(span_text)
+        ents.append(doc.char_span(start, cursor, label=label))
+    doc.ents = ents
+    return doc
+
+
+def kinds(entities):
+    return sorted((e.kind, e.name) for e in entities)
 
 
 def mention(kind, name, start=0):
@@ -82,6 +102,72 @@ def test_a_lone_given_name_is_a_person_but_an_acronym_is_not():
     )
     assert names(entities, "person") == ["Glenda"]
     assert names(entities, "organization") == ["NATO"]
+
+
+def test_a_lone_given_name_is_recognised_with_its_accents():
+    entities = resolve_mentions([mention("organization", "Benoît Paire", 0)])
+    assert names(entities, "person") == ["Benoît Paire"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "expected"),
+    [
+        ("person", "Royal Navy", "organization"),
+        ("person", "Lincoln Administrations", "organization"),
+        ("organization", "Capitol Hill", "place"),
+        ("organization", "International Space Station", "place"),
+        ("place", "Bank of Scotland", "organization"),
+        # A given name and a surname that is also a word stays a person.
+        ("person", "Damon Hill", "person"),
+        ("person", "Michael Bay", "person"),
+    ],
+)
+def test_the_head_word_of_a_name_says_what_it_names(kind, name, expected):
+    assert kinds(resolve_mentions([mention(kind, name)])) == [(expected, name)]
+
+
+def test_events_and_shows_are_not_facets():
+    found = resolve_mentions(
+        [mention("person", "Andrew Marr Show", 0), mention("place", "Rugby Championship", 30)]
+    )
+    assert found == []
+
+
+def test_a_listing_span_becomes_one_entity_per_name_with_its_own_offsets():
+    text = "Leaders of Spotify, Tesla, Uber and Snapchat will attend."
+    found = entities_from_doc(tagged(text, ("Spotify, Tesla, Uber and Snapchat", "ORG")))
+    assert names(found, "organization") == ["Snapchat", "Spotify", "Tesla", "Uber"]
+    for entity in found:
+        start, end = entity.offsets[0]
+        assert text[start:end] == entity.name
+
+
+def test_words_around_a_name_overrule_the_tagger():
+    text = (
+        "Gomery, who led the inquiry, grew up in the town of Hillsborough. "
+        "He worked to secure the Clyde shipbuilding industry in the Abbotsford area, "
+        "and met the Donald Trump impersonator."
+    )
+    doc = tagged(
+        text,
+        ("Gomery", "ORG"),
+        ("Hillsborough", "ORG"),
+        ("Clyde", "PERSON"),
+        ("Abbotsford", "PERSON"),
+        ("Donald Trump", "PERSON"),
+    )
+    assert kinds(entities_from_doc(doc)) == [
+        ("person", "Donald Trump"),
+        ("person", "Gomery"),
+        ("place", "Abbotsford"),
+        ("place", "Hillsborough"),
+    ]
+
+
+def test_a_name_the_tagger_cut_in_two_is_joined():
+    text = "The Pope met him at Casa Santa Marta, then in Rome, Italy."
+    doc = tagged(text, ("Casa", "GPE"), ("Santa Marta", "GPE"), ("Rome", "GPE"), ("Italy", "GPE"))
+    assert names(entities_from_doc(doc), "place") == ["Casa Santa Marta", "Italy", "Rome"]
 
 
 def test_worker_processes_return_what_one_process_does_in_order():

@@ -1,6 +1,6 @@
 import pytest
 
-from archive.names import clean_name, normalize_key
+from archive.names import clean_name, list_items, normalize_key
 
 
 @pytest.mark.parametrize(
@@ -19,6 +19,11 @@ from archive.names import clean_name, normalize_key
         ("Washington, D.C.", "place", "Washington, D.C."),
         ("Patrick O’Neill", "person", "Patrick O'Neill"),
         ("British Airways", "organization", "British Airways"),
+        ("east Delhi", "place", "Delhi"),
+        ("Ontario city", "place", "Ontario"),
+        ("Lucas Cranach the", "person", "Lucas Cranach"),
+        ("de Blasio", "person", "de Blasio"),
+        ("Real Estate Council of Ontario (RECO", "organization", "Real Estate Council of Ontario"),
     ],
 )
 def test_names_are_cleaned_like_an_editor_would(raw, kind, expected):
@@ -41,3 +46,19 @@ def test_key_ignores_case_accents_and_punctuation():
     assert normalize_key("José Álvarez") == normalize_key("jose alvarez")
     assert normalize_key("Washington, D.C.") == "washington dc"
     assert normalize_key("AT&T") == "at and t"
+
+
+@pytest.mark.parametrize(
+    ("span", "items"),
+    [
+        ("Tesla, Uber and Snapchat", ["Tesla", "Uber", "Snapchat"]),
+        ("Ernst & Young, PwC and KPMG", ["Ernst & Young", "PwC", "KPMG"]),
+        ("Reddit, Twitter, and Spotify", ["Reddit", "Twitter", "Spotify"]),
+        # Not lists: no comma, or no conjunction, or lowercase words.
+        ("Johnson and Johnson", ["Johnson and Johnson"]),
+        ("Washington, D.C.", ["Washington, D.C."]),
+        ("Smith, the mayor and friends", ["Smith, the mayor and friends"]),
+    ],
+)
+def test_a_span_listing_several_names_is_split_into_them(span, items):
+    assert [span[start:end] for start, end in list_items(span)] == items
