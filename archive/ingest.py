@@ -20,11 +20,15 @@ from archive.text import content_hash
 
 SUPPLIED_ENTITIES = "supplied"
 DEDUP_BATCH = 256
-# Storing and indexing a batch runs while the NER workers go on with the next one (see
-# extract_many's lookahead), so only the last batch is not hidden behind extraction: small
-# enough to keep that tail short, large enough that index commits (whose cost grows with
-# distinct terms, not documents) stay few. bench/import_throughput.py measured it.
+# Storing a batch runs while the NER workers go on with the next ones (see extract_many's
+# lookahead), so only the last batch is not hidden behind extraction: small batches keep
+# that tail short.
 STORE_BATCH = 500
+# The index hears of stored articles in larger batches: each index commit writes a segment
+# whose cost grows with its distinct terms more than with its articles, and few large
+# segments need no merging. 2,000 halved the main process's indexing time against 500
+# (bench/RESULTS.md). If an import dies, check_index indexes what it stored meanwhile.
+INDEX_BATCH = 2000
 
 
 @dataclass
@@ -54,6 +58,7 @@ def import_paths(
     on_bad: Callable[[BadRecord], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
     store_batch: int = STORE_BATCH,
+    index_batch: int = INDEX_BATCH,
 ) -> ImportReport:
     """Import every article under `paths`; re-importing the same files changes nothing."""
     report = ImportReport()
@@ -65,15 +70,29 @@ def import_paths(
 
     candidates = _unseen(read_paths(paths), report, bad, on_progress)
     apply_curation()
-    extracted = extract_many(candidates, text=_text_for_ner, workers=workers, lookahead=store_batch)
+    extracted = extract_many(
+        candidates,
+        text=_text_for_ner,
+        workers=workers,
+        lookahead=max(store_batch, index_batch),
+    )
     batch: list[tuple[_Candidate, list[ExtractedEntity]]] = []
-    for candidate, entities in extracted:
-        batch.append((candidate, entities))
-        if len(batch) >= store_batch:
-            _store_and_report(batch, report)
-            batch = []
-    if batch:
-        _store_and_report(batch, report)
+    unannounced: list[int] = []
+    try:
+        for candidate, entities in extracted:
+            batch.append((candidate, entities))
+            if len(batch) >= store_batch:
+                unannounced += _store_and_report(batch, report)
+                batch = []
+                if len(unannounced) >= index_batch:
+                    articles_changed.send(sender=Article, ids=unannounced)
+                    unannounced = []
+        if batch:
+            unannounced += _store_and_report(batch, report)
+    finally:
+        # Also when interrupted: what was stored is searchable.
+        if unannounced:
+            articles_changed.send(sender=Article, ids=unannounced)
     return report
 
 
@@ -149,18 +168,23 @@ def _find_all(text: str, name: str) -> list[tuple[int, int]]:
     return offsets
 
 
-def _store_and_report(batch: list[tuple[_Candidate, list[ExtractedEntity]]], report) -> None:
+def _store_and_report(batch: list[tuple[_Candidate, list[ExtractedEntity]]], report) -> list[int]:
     stored, duplicates = store_articles(
-        [(c.raw, c.content_hash, entities) for c, entities in batch]
+        [(c.raw, c.content_hash, entities) for c, entities in batch], announce=False
     )
     report.imported += len(stored)
     report.duplicates += duplicates
+    return stored
 
 
 def store_articles(
     items: list[tuple[RawArticle, str, list[ExtractedEntity]]],
+    *,
+    announce: bool = True,
 ) -> tuple[list[int], int]:
-    """Store articles with their entities in one transaction; returns ids and duplicates."""
+    """Store articles with their entities in one transaction; returns ids and duplicates.
+
+    `announce=False` leaves sending `articles_changed` (which indexes them) to the caller."""
     now = timezone.now()
     model = pipeline_name() if any(raw.entities is None for raw, _, _ in items) else ""
     with transaction.atomic():
@@ -191,7 +215,8 @@ def store_articles(
                 per_article.append((by_hash[digest], entities, raw.entities is None))
         _save_entities(per_article)
     ids = [a.pk for a in articles]
-    articles_changed.send(sender=Article, ids=ids)
+    if announce:
+        articles_changed.send(sender=Article, ids=ids)
     return ids, duplicates
 
 

@@ -1,7 +1,7 @@
 """Index build rate and size on disk: Haystack's stock Whoosh backend against the archive's.
 
 Both index the same articles (taken from the latency archive, so run search_latency.py once
-first) into fresh folders, in batches of 1,000 as an import or `update_index` does.
+first) into fresh folders, in batches of 2,000 as an import or `check_index --rebuild` does.
 
 Usage: .venv/bin/python bench/index_build.py [--articles 10000]
 """
@@ -42,7 +42,7 @@ def main() -> None:
     ids = list(Article.objects.order_by("pk").values_list("pk", flat=True)[: args.articles])
     for name in engines:
         start = time.perf_counter()
-        index_articles(ids, using=name)  # batches of 1,000, one commit each
+        index_articles(ids, using=name)  # batches of 2,000, one commit each
         seconds = time.perf_counter() - start
         path = OUT / "index_build" / name
         size = sum(f.stat().st_size for f in path.iterdir()) / 2**20

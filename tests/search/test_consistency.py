@@ -111,3 +111,56 @@ def test_killed_import_leaves_nothing_check_index_cannot_repair(child_archive, t
         "The index matches the database." in child_archive.manage("check_index", "--dry-run").stdout
     )
     assert child_archive.stored_articles() == 30_000
+
+
+def ferry_records(count: int) -> list[dict]:
+    return [
+        {
+            "title": f"Ferry timetable {n}",
+            "body": f"The Tagus ferry from Cacilhas leaves at {n} o'clock, the operator said.",
+            "entities": {"place": ["Tagus", "Cacilhas"]},
+        }
+        for n in range(count)
+    ]
+
+
+@pytest.mark.django_db
+def test_an_import_tells_the_index_in_large_batches(write_jsonl):
+    from archive.ingest import import_paths
+    from archive.signals import articles_changed
+
+    announced = []
+
+    def listen(sender, ids, **kwargs):
+        announced.append(len(ids))
+
+    articles_changed.connect(listen)
+    try:
+        import_paths([write_jsonl(ferry_records(5))], workers=1, store_batch=2, index_batch=4)
+    finally:
+        articles_changed.disconnect(listen)
+    assert announced == [4, 1]
+    assert search_count() == 5
+
+
+@pytest.mark.django_db
+def test_an_interrupted_import_leaves_what_it_stored_searchable(write_jsonl, monkeypatch):
+    import archive.ingest as ingest
+
+    store = ingest.store_articles
+    calls = []
+
+    def store_then_interrupt(items, **kwargs):
+        calls.append(len(items))
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # Ctrl-C while the third batch is being stored
+        return store(items, **kwargs)
+
+    monkeypatch.setattr(ingest, "store_articles", store_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        ingest.import_paths(
+            [write_jsonl(ferry_records(6))], workers=1, store_batch=2, index_batch=100
+        )
+    assert Article.objects.count() == 4
+    assert search_count() == 4
+    assert not find_drift().missing
