@@ -7,6 +7,7 @@ import importlib
 import logging
 import multiprocessing
 import os
+import re
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,11 +19,22 @@ from django.core.exceptions import ImproperlyConfigured
 from archive.gazetteer import (
     NOT_A_FACET,
     any_place_keys,
+    country_key,
     head_kind,
+    is_generic_word,
+    is_given_name,
+    is_region_of,
     known_place,
     looks_like_personal_name,
+    place_keys,
 )
-from archive.names import clean_name, list_items, normalize_key, starts_with_honorific
+from archive.names import (
+    TABLE_WORDS,
+    clean_name,
+    list_items,
+    normalize_key,
+    starts_with_honorific,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -137,45 +149,292 @@ class _Mention:
     key: str
     start: int
     end: int
+    # A kind that evidence settles, outweighing the gazetteer and the votes: a club in a
+    # result line is an organization, a place said with its region is a place.
+    settled: str = ""
+
+
+def ner_text(text: str) -> str:
+    """The text as the model reads it best, every character where it was (offsets into it
+    are offsets into the article): lines hard-wrapped inside a sentence are joined, and
+    lines in capitals ("SOCCER - LEEDS BEAT SOUTHAMPTON", "LONDON 1996-08-22") are written
+    in title case, where the small model finds names it misses in capitals."""
+    text = _SOFT_WRAP.sub(_soft_wrap, text)
+    if not any(c.isupper() for c in text):
+        return text
+    return _CAPS_LINE.sub(lambda m: _WORD.sub(_title_word, m.group()), text)
+
+
+# A line break after a long line of prose is a wrap inside a paragraph, not the end of a
+# heading or of a dateline.
+_SOFT_WRAP = re.compile(r"^([^\n]{40,})\n(?=\S)", re.MULTILINE)
+
+
+def _soft_wrap(match: re.Match) -> str:
+    line = match.group(1)
+    return line + (" " if any(c.islower() for c in line) else "\n")
+
+
+_CAPS_LINE = re.compile(r"^(?=[^a-z\n]*[A-Z]{3})[^a-z\n]{6,}$", re.MULTILINE)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _title_word(match: re.Match) -> str:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    word = match.group()
+    lower = word.lower()
+    if (lower in STOP_WORDS and word != "US") or lower in _RESULT_VERBS:
+        new = lower
+    elif len(word) <= 2:
+        return word  # "UK", "EU"
+    else:
+        new = word[0] + word[1:].lower()
+    return new if len(new) == len(word) else word
 
 
 def _mentions_from_doc(doc) -> list[_Mention]:
     mentions = []
+    taken = [False] * len(doc)
     for ent in _joined_spans(doc):
+        for piece in _name_pieces(ent):
+            mentions += _piece_mentions(doc, piece)
+            taken[piece.start : piece.end] = [True] * len(piece)
+    mentions += _result_line_mentions(doc, taken)
+    mentions += _gazetteer_mentions(doc, taken)
+    return mentions
+
+
+def _piece_mentions(doc, span, kind: str | None = None) -> list[_Mention]:
+    if _is_team(doc, span):
+        settled = "organization"
+    elif _described_as_place(doc, span):
+        settled = "place"
+    else:
+        settled = ""
+    if settled:
+        kind = settled
+    elif kind is None:
         # Other labels (nationalities, dates) still vote: "Ukrainian" tagged NORP five times
         # and GPE once is not a place.
-        kind = _context_kind(doc, ent, LABEL_KINDS.get(ent.label_, OTHER))
-        for item_start, item_end in list_items(ent.text):
-            text = ent.text[item_start:item_end]
-            name = clean_name(text, kind)
-            if name is None:
-                continue
-            key = normalize_key(name)
-            if not key:
-                continue
-            # Offsets of the cleaned name inside the span, so highlighting skips "the" and "Mr.".
-            inner = item_start + max(text.find(name.split()[0]), 0)
-            start = ent.start_char + inner
-            end = min(start + len(name), ent.start_char + item_end)
-            mentions.append(_Mention(kind, name, key, start, end))
+        kind = _context_kind(doc, span, LABEL_KINDS.get(span.label_, OTHER))
+    mentions = []
+    for item_start, item_end in list_items(span.text, is_region_of):
+        text = span.text[item_start:item_end]
+        name = clean_name(text, kind)
+        if name is None:
+            continue
+        key = normalize_key(name)
+        if not key:
+            continue
+        if "," in name and not settled:
+            kind = settled = "place"  # joined with its region: "Denver, Colorado"
+        # Offsets of the cleaned name inside the span, so highlighting skips "the" and "Mr.".
+        inner = item_start + max(text.find(name.split()[0]), 0)
+        start = span.start_char + inner
+        end = min(start + len(name), span.start_char + item_end)
+        mentions.append(_Mention(kind, name, key, start, end, settled))
     return mentions
+
+
+def _is_breaker(token) -> bool:
+    """Numbers, scores and table words end a name: "Arsenal 2 Derby 2", "Shr 3.07"."""
+    text = token.text
+    digits = any(c.isdigit() for c in text) and not any(c.isalpha() for c in text)
+    return digits or token.lower_.rstrip(".") in TABLE_WORDS
+
+
+def _name_pieces(ent) -> list:
+    from spacy.tokens import Span
+
+    pieces, start = [], None
+    for i in range(ent.start, ent.end + 1):
+        if i == ent.end or _is_breaker(ent.doc[i]):
+            if start is not None:
+                pieces.append(Span(ent.doc, start, i, label=ent.label))
+            start = None
+        elif start is None:
+            start = i
+    return pieces
+
+
+_PLACE_NOUNS = frozenset(
+    [
+        "capital",
+        "city",
+        "cities",
+        "country",
+        "district",
+        "districts",
+        "island",
+        "port",
+        "province",
+        "region",
+        "regions",
+        "state",
+        "suburb",
+        "town",
+        "towns",
+        "village",
+        "villages",
+    ]
+)
+
+
+def _described_as_place(doc, span) -> bool:
+    """The article says what the name is: "Kupyansk, a city along the supply route",
+    "Donbass, one of the regions of eastern Ukraine", "Sines, a small port"."""
+    after = [t for t in doc[span.end : span.end + 8] if not t.is_quote]
+    if not after or after[0].text != ",":
+        return False
+    others = 0
+    for token in after[1:6]:
+        if token.lower_ in _PLACE_NOUNS:
+            return True
+        if token.lower_ not in _APPOSITION_WORDS:
+            others += 1
+            if others > 1 or not token.is_lower:
+                return False
+    return False
+
+
+_APPOSITION_WORDS = frozenset(["a", "an", "the", "one", "of"])
+
+
+_SCORE = re.compile(r"^\d{1,2}-\d{1,2}$")
+_RESULT_VERBS = frozenset(
+    ["beat", "beats", "defeated", "defeat", "edged", "thrashed", "routed", "drew", "draw", "lost"]
+)
+_SQUAD_WORDS = frozenset(
+    ["striker", "goalkeeper", "keeper", "midfielder", "defender", "winger", "squad", "fans"]
+)
+
+
+def _score_at(doc, i: int) -> bool:
+    """A score begins at token i: "2-1" (one token or three)."""
+    if i >= len(doc):
+        return False
+    if _SCORE.match(doc[i].text):
+        return True
+    return (
+        i + 2 < len(doc)
+        and _is_small_int(doc[i])
+        and doc[i + 1].text == "-"
+        and _is_small_int(doc[i + 2])
+    )
+
+
+def _line_tokens(doc, token) -> list:
+    line_start = doc.text.rfind("\n", 0, token.idx) + 1
+    line_end = doc.text.find("\n", token.idx)
+    line_end = len(doc.text) if line_end == -1 else line_end
+    return [t for t in doc if line_start <= t.idx < line_end]
+
+
+def _is_small_int(token) -> bool:
+    return token.text.isdigit() and len(token.text) <= 2
+
+
+def _is_team(doc, span) -> bool:
+    """A name in a result line is a club, whatever place it is named after: "Arsenal 2
+    Derby 2", "Liverpool beat Arsenal 2-1", "drew with Leeds", "Chelsea's striker"."""
+    after = doc[span.end : span.end + 2]
+    before = doc[max(span.start - 2, 0) : span.start]
+    if after[:1] and after[0].text in ("'s", "'") and after[1:] and after[1].lower_ in _SQUAD_WORDS:
+        return True
+    if _score_at(doc, span.end):
+        return True
+    line = _line_tokens(doc, doc[span.start])
+    scored = any(_score_at(doc, t.i) for t in line)
+    if scored and (
+        (after[:1] and after[0].lower_ in _RESULT_VERBS)
+        or any(t.lower_ in _RESULT_VERBS for t in before)
+    ):
+        return True
+    # "Arsenal 2 Derby 2": a number after this name, and another name with a number on the line.
+    if after[:1] and _is_small_int(after[0]):
+        ints = [t for t in line if _is_small_int(t)]
+        return len(ints) >= 2 and all(t.i > 0 and doc[t.i - 1].is_title for t in ints)
+    return False
+
+
+_RESULT_LINE = re.compile(
+    r"^(?P<a>[A-Z][\w.'&-]*(?: [A-Z][\w.'&-]*){0,3}) (?P<x>\d{1,2}) "
+    r"(?P<b>[A-Z][\w.'&-]*(?: [A-Z][\w.'&-]*){0,3}) (?P<y>\d{1,2})\s*$",
+    re.MULTILINE,
+)
+
+
+def _result_line_mentions(doc, taken: list[bool]) -> list[_Mention]:
+    """Clubs in result tables ("Leeds 2 Southampton 1") that the model did not tag."""
+    mentions = []
+    for match in _RESULT_LINE.finditer(doc.text):
+        for group in ("a", "b"):
+            span = doc.char_span(*match.span(group), label="ORG")
+            if span is not None and not any(taken[span.start : span.end]):
+                mentions += _piece_mentions(doc, span, "organization")
+                taken[span.start : span.end] = [True] * len(span)
+    return mentions
+
+
+def _gazetteer_mentions(doc, taken: list[bool]) -> list[_Mention]:
+    """Well-known places the model missed ("the capital Kyiv"): a country, continent, US state
+    or large city, capitalized, not part of a longer name, not a given name ("Florence")."""
+    mentions = []
+    i = 0
+    while i < len(doc):
+        found = None
+        for size in (3, 2, 1):
+            span = doc[i : i + size]
+            if len(span) < size or any(taken[i : i + size]) or not span[0].is_title:
+                continue
+            following = doc[i + size] if i + size < len(doc) else None
+            if following is not None and following.is_title and not taken[following.i]:
+                continue  # "Chicago Bulls", "Paris Hilton"
+            key = normalize_key(span.text)
+            if key in _gazetteer_keys() and not is_given_name(span[0].text, key.split()[0]):
+                found = span
+                break
+        if found is None:
+            i += 1
+            continue
+        from spacy.tokens import Span
+
+        mentions += _piece_mentions(doc, Span(doc, found.start, found.end, label="GPE"))
+        taken[found.start : found.end] = [True] * len(found)
+        i = found.end
+    return mentions
+
+
+@functools.cache
+def _gazetteer_keys() -> frozenset[str]:
+    # Sentence-initial capitals make common words look like names: only keys of two letters
+    # or more that are not English stop words.
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(k for k in place_keys() if len(k) > 2 and k not in STOP_WORDS)
 
 
 def _joined_spans(doc) -> list:
     """The tagger's entities, with two of the same label that only a space parts made one:
-    it sometimes cuts a name it does not know in two ("Casa" "Santa Marta")."""
+    it sometimes cuts a name it does not know in two ("Casa" "Santa Marta"); a place and the
+    state or country that follows it after a comma are one place."""
     from spacy.tokens import Span
 
     spans: list = []
     for ent in doc.ents:
         last = spans[-1] if spans else None
-        if (
-            last is not None
-            and last.label == ent.label
-            and last.end == ent.start
-            and doc.text[last.end_char : ent.start_char] == " "
-        ):
+        between = doc.text[last.end_char : ent.start_char] if last is not None else None
+        if last is not None and last.label == ent.label and between == " ":
             spans[-1] = Span(doc, last.start, ent.end, label=ent.label)
+        elif (
+            between == ", "
+            and last.label_ == "GPE"
+            and "," not in last.text
+            and is_region_of(normalize_key(last.text), normalize_key(ent.text))
+        ):
+            # "Washington, D.C.", "Portland, Oregon": one place, said where it is.
+            spans[-1] = Span(doc, last.start, ent.end, label=last.label)
         else:
             spans.append(ent)
     return spans
@@ -235,6 +494,10 @@ def resolve_mentions(mentions: list[_Mention], rules: Rules | None = None) -> li
     for m in mentions:
         if m.key in rules.canonical:
             m.kind, m.name, m.key = rules.canonical[m.key]
+        elif country := country_key(m.name, m.kind == "place" or "." in m.name):
+            # The article's spelling stays its name; the archive files it under the country.
+            m.kind, m.key = "place", country
+    _join_spellings(mentions)
     mentions = [m for m in mentions if ("", m.key) not in rules.blocked]
     _join_surnames(mentions)
     by_key: dict[str, list[_Mention]] = defaultdict(list)
@@ -244,7 +507,7 @@ def resolve_mentions(mentions: list[_Mention], rules: Rules | None = None) -> li
     for key, group in by_key.items():
         curated = rules.canonical.get(key)
         kind = curated[0] if curated else _majority_kind(key, group)
-        if kind == OTHER or (kind, key) in rules.blocked:
+        if kind == OTHER or (kind, key) in rules.blocked or (not curated and is_generic_word(key)):
             continue
         group = [m for m in group if m.kind != OTHER] or group
         names = Counter(m.name for m in group)
@@ -255,7 +518,38 @@ def resolve_mentions(mentions: list[_Mention], rules: Rules | None = None) -> li
     return entities
 
 
+def _join_spellings(mentions: list[_Mention]) -> None:
+    """Two spellings of one name in one article ("Balaklia", "Balakliya") are one entity:
+    same kind, at least five letters, one edit apart. The more frequent spelling names it."""
+    from rapidfuzz.distance import OSA
+
+    counts = Counter((m.kind, m.key) for m in mentions)
+    ranked = sorted(counts, key=lambda kk: -counts[kk])
+    spelling: dict[tuple[str, str], tuple[str, str]] = {}
+    for i, (kind, key) in enumerate(ranked):
+        for other_kind, other in ranked[:i]:
+            if (
+                other_kind == kind
+                and (other_kind, other) not in spelling
+                and min(len(key), len(other)) >= 5
+                and key[0] == other[0]
+                and OSA.distance(key, other, score_cutoff=1) <= 1
+            ):
+                spelling[(kind, key)] = (kind, other)
+                break
+    if not spelling:
+        return
+    names = {(m.kind, m.key): m.name for m in reversed(mentions)}
+    for m in mentions:
+        if (m.kind, m.key) in spelling:
+            m.key = spelling[(m.kind, m.key)][1]
+            m.name = names[(m.kind, m.key)]
+
+
 def _majority_kind(key: str, group: list[_Mention]) -> str:
+    settled = Counter(m.settled for m in group if m.settled)
+    if settled:
+        return settled.most_common(1)[0][0]
     if known_place(key):
         return "place"
     if looks_like_personal_name(group[0].name) and any(m.kind != OTHER for m in group):
@@ -275,11 +569,12 @@ def entities_from_doc(doc) -> list[ExtractedEntity]:
 
 
 def extract_entities(text: str) -> list[ExtractedEntity]:
-    return entities_from_doc(get_pipeline()(text))
+    return entities_from_doc(get_pipeline()(ner_text(text)))
 
 
 def _extract_batch(texts: list[str], batch_size: int) -> list[list[ExtractedEntity]]:
-    return [entities_from_doc(doc) for doc in get_pipeline().pipe(texts, batch_size=batch_size)]
+    docs = get_pipeline().pipe(map(ner_text, texts), batch_size=batch_size)
+    return [entities_from_doc(doc) for doc in docs]
 
 
 def default_workers() -> int:

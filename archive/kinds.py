@@ -1,42 +1,73 @@
-"""One kind per name across the archive: the kind most articles give it."""
+"""One kind per name across the archive: a name the archive already files keeps its kind."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import logging
+
+from django.db import DatabaseError
 
 from archive.extraction import ExtractedEntity, union_offsets
 from archive.gazetteer import known_place
 
+logger = logging.getLogger(__name__)
 
-def majority_kinds(articles: list[list[ExtractedEntity]]) -> dict[str, str]:
-    """For each name key, the kind most articles give it (ties: first seen).
 
-    A lone word that is the surname of a person named in full elsewhere in the archive is
-    that person's surname, whatever a sentence made the tagger think ("Trump said…").
+class ArchiveKinds:
+    """What the archive already says about names, kept up to date through one run.
+
+    A name the archive files under exactly one kind keeps that kind in new articles; a lone
+    word that is the surname of a person the archive names in full is that person's surname
+    ("Ferreira said…"). The import and the dry run (`extract_entities`) both settle each
+    batch with one of these and then `record` it, so the dry run prints what the import stores.
     """
-    votes: dict[str, Counter] = defaultdict(Counter)
-    surnames: set[str] = set()
-    for entities in articles:
-        for entity in entities:
-            votes[entity.key][entity.kind] += 1
-            words = entity.key.split()
-            if entity.kind == "person" and len(words) > 1:
-                surnames.add(words[-1])
-    # Ties go to a person, as within an article (extraction._majority_kind).
-    kinds = {
-        key: max(counter, key=lambda k: (counter[k], k == "person"))
-        for key, counter in votes.items()
-    }
-    for key in kinds:
-        if key in surnames and not known_place(key):
-            kinds[key] = "person"
-    return kinds
 
+    def __init__(self) -> None:
+        self._kinds: dict[str, set[str]] = {}
+        self._surnames: set[str] | None = None
 
-def harmonize_kinds(articles: list[list[ExtractedEntity]]) -> list[list[ExtractedEntity]]:
-    """The same articles with every name given its archive-wide kind."""
-    kinds = majority_kinds(articles)
-    return [apply_kinds(entities, kinds) for entities in articles]
+    def settle(self, entities: list[ExtractedEntity]) -> list[ExtractedEntity]:
+        """One article's extracted entities with the archive's kinds; names that now
+        coincide are merged. The batch must have been `load`ed first."""
+        kinds = {}
+        for e in entities:
+            known = self._kinds.get(e.key, set())
+            if len(known) == 1:
+                (kinds[e.key],) = known
+            elif (
+                not known
+                and e.kind != "person"
+                and " " not in e.key
+                and e.key in self._surnames
+                and not known_place(e.key)
+            ):
+                kinds[e.key] = "person"
+        return apply_kinds(entities, kinds)
+
+    def load(self, keys: set[str]) -> None:
+        """Read what the database holds for these names (once per name and run)."""
+        from archive.models import Entity
+
+        missing = keys - self._kinds.keys()
+        for key in missing:
+            self._kinds[key] = set()
+        try:
+            if self._surnames is None:
+                full_names = Entity.objects.filter(kind="person", key__contains=" ")
+                keys_in_full = full_names.values_list("key", flat=True).iterator()
+                self._surnames = {key.rsplit(" ", 1)[1] for key in keys_in_full}
+            for key, kind in Entity.objects.filter(key__in=missing).values_list("key", "kind"):
+                self._kinds[key].add(kind)
+        except DatabaseError as exc:
+            # A dry run before the database exists: an empty archive says nothing.
+            logger.warning("Extraction without the archive's kinds: %s", exc)
+            self._surnames = self._surnames or set()
+
+    def record(self, entities: list[ExtractedEntity]) -> None:
+        """Remember what a batch stored, as the database now holds it."""
+        for e in entities:
+            self._kinds.setdefault(e.key, set()).add(e.kind)
+            if e.kind == "person" and " " in e.key:
+                self._surnames.add(e.key.rsplit(" ", 1)[1])
 
 
 def apply_kinds(entities: list[ExtractedEntity], kinds: dict[str, str]) -> list[ExtractedEntity]:
@@ -49,13 +80,3 @@ def apply_kinds(entities: list[ExtractedEntity], kinds: dict[str, str]) -> list[
         else:
             merged[(kind, e.key)] = ExtractedEntity(kind, e.name, e.key, list(e.offsets))
     return list(merged.values())
-
-
-def archive_kinds(keys: set[str]) -> dict[str, str]:
-    """The kind the archive already gives each of these names, where it gives only one."""
-    from archive.models import Entity
-
-    found: dict[str, set[str]] = defaultdict(set)
-    for key, kind in Entity.objects.filter(key__in=keys).values_list("key", "kind"):
-        found[key].add(kind)
-    return {key: kinds.pop() for key, kinds in found.items() if len(kinds) == 1}

@@ -90,6 +90,37 @@ _PARTICLES = frozenset(
         "zu",
     ]
 )
+# Words of tables and market reports ("Shr 3.07 vs 2.95", "Revs 130.2 mln dlrs"): they end a
+# name and are never names themselves.
+TABLE_WORDS = frozenset(
+    ["avg", "bln", "cts", "dlr", "dlrs", "mln", "net", "oper", "pct", "qtr", "revs", "shr", "vs"]
+)
+# Dates are not names, whatever the tagger says of "March 31".
+_CALENDAR_WORDS = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+)
+# What may follow a name after a comma without being a name of its own ("Acme, Inc.").
+_COMMA_SUFFIXES = frozenset(["inc", "ltd", "llc", "plc", "co", "corp", "jr", "sr", "ii", "iii"])
 # "Tesla, Uber and Snapchat": the conjunction before the last item of a comma list.
 _LAST_ITEM = re.compile(r",?\s+(?:and|&)\s+(?=[^,]+$)")
 _MAX_WORDS = 8
@@ -147,21 +178,36 @@ def clean_name(text: str, kind: str) -> str | None:
         return None
     if kind == "person" and name.lower().rstrip(".") in _TITLE_WORDS:
         return None
+    if kind in ("person", "place") and any(c.isdigit() for c in name):
+        return None  # "Shr 3.07", "F1": people and places are not numbered
+    key = normalize_key(name)
+    if key in TABLE_WORDS or (key in _CALENDAR_WORDS and kind != "person"):
+        return None
     return name
 
 
-def list_items(text: str) -> list[tuple[int, int]]:
-    """Where each name of a span that lists several ("Tesla, Uber and Snapchat") begins and
-    ends; a span that is not such a list is one item. "Johnson and Johnson" and "Denver,
-    Colorado" are not lists: a list has both commas and a final conjunction."""
+def list_items(text: str, is_region_of=lambda place, region: False) -> list[tuple[int, int]]:
+    """Where each name of a span that lists several ("Tesla, Uber and Snapchat", "Kisumu,
+    Mombasa") begins and ends. A comma parts two names only when both are names of their own:
+    not a place and its region ("Denver, Colorado", "Washington, D.C."; `is_region` tells
+    them by key), not a company and its suffix ("Acme, Inc."). "Johnson and Johnson" has no
+    comma and is one name."""
     last = _LAST_ITEM.search(text)
-    if not last or "," not in text[: last.start()]:
+    head_end = last.start() if last and "," in text[: last.start()] else len(text)
+    items = [m.span() for m in re.finditer(r"[^,\s][^,]*[^,\s]|[^,\s]", text[:head_end])]
+    if head_end < len(text):
+        items.append((last.end(), len(text.rstrip())))
+    if len(items) < 2 or not all(text[start].isupper() for start, _ in items):
         return [(0, len(text))]
-    items = [m.span() for m in re.finditer(r"[^,\s][^,]*[^,\s]|[^,\s]", text[: last.start()])]
-    items.append((last.end(), len(text.rstrip())))
-    if not all(text[start].isupper() for start, _ in items):
-        return [(0, len(text))]
-    return items
+    joined = [items[0]]
+    for start, end in items[1:]:
+        key = normalize_key(text[start:end])
+        previous = normalize_key(text[slice(*joined[-1])])
+        if key in _COMMA_SUFFIXES or (text[joined[-1][1]] == "," and is_region_of(previous, key)):
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def starts_with_honorific(text: str) -> bool:

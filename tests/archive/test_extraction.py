@@ -185,15 +185,15 @@ def test_worker_processes_return_what_one_process_does_in_order():
     assert names(alone[1][1], "person") == ["Helena Moura", "Rui Tavares"]
 
 
-def test_across_the_archive_a_tie_also_goes_to_the_person():
+def test_a_lone_surname_of_a_person_the_archive_names_in_full_is_that_person(db):
     from archive.extraction import ExtractedEntity
-    from archive.kinds import majority_kinds
+    from archive.kinds import ArchiveKinds
 
-    articles = [
-        [ExtractedEntity("organization", "Duffy", "duffy", [])],
-        [ExtractedEntity("person", "Duffy", "duffy", [])],
-    ]
-    assert majority_kinds(articles) == {"duffy": "person"}
+    known = ArchiveKinds()
+    known.load({"ferreira"})
+    known.record([ExtractedEntity("person", "Ana Ferreira", "ana ferreira", [])])
+    settled = known.settle([ExtractedEntity("place", "Ferreira", "ferreira", [])])
+    assert [(e.kind, e.name) for e in settled] == [("person", "Ferreira")]
 
 
 def test_known_country_is_a_place_even_when_tagged_as_organization():
@@ -249,3 +249,120 @@ def test_missing_model_names_every_candidate():
     with pytest.raises(ImproperlyConfigured) as error:
         load_pipeline(["no_such_model", "nor_this_one"])
     assert "no_such_model" in str(error.value) and "nor_this_one" in str(error.value)
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return sorted((e.kind, e.name) for e in extract_entities(text))
+
+
+def test_score_lines_give_clubs_not_names_glued_to_numbers():
+    assert found("Arsenal 2 Derby 2\nLeeds 1 Southampton 0\n") == [
+        ("organization", "Arsenal"),
+        ("organization", "Derby"),
+        ("organization", "Leeds"),
+        ("organization", "Southampton"),
+    ]
+
+
+def test_a_club_named_after_its_city_is_an_organization_in_a_result():
+    entities = found("Liverpool beat Arsenal 2-1 on Sunday in London. Chelsea's striker scored.")
+    assert ("organization", "Liverpool") in entities
+    assert ("organization", "Arsenal") in entities
+    assert ("organization", "Chelsea") in entities
+    assert ("place", "London") in entities  # no result here: the city stays a city
+
+
+def test_headlines_and_datelines_in_capitals_do_not_hide_names():
+    entities = found("SOCCER - LEEDS BEAT SOUTHAMPTON 2-1 IN LONDON\nLONDON 1996-08-22\nNo more.")
+    assert ("organization", "Leeds") in entities
+    assert ("organization", "Southampton") in entities
+    assert ("place", "London") in entities
+
+
+def test_market_tables_give_no_names():
+    table = "Shr 3.07 dlrs vs 2.95 dlrs\nRevs 130.2 mln vs 120.1 mln\nAvg shrs 12.3 mln\n"
+    assert found(table) == []
+
+
+def test_a_name_broken_by_a_line_wrap_is_one_name():
+    text = "Shares of the investment bank rose sharply on Tuesday after Merrill\nLynch said so."
+    assert [name for _, name in found(text)] == ["Merrill Lynch"]
+
+
+def test_well_known_places_the_model_misses_are_found():
+    text = "They thwarted a Russian attempt to seize the capital Kyiv early in the war."
+    assert ("place", "Kyiv") in found(text)
+
+
+def test_the_gazetteer_leaves_given_names_and_longer_names_alone():
+    entities = found("Florence thanked the Chicago Bulls after the game.")
+    assert ("place", "Florence") not in entities
+    assert ("place", "Chicago") not in entities
+
+
+def test_a_place_and_its_state_are_one_place_and_a_list_of_places_is_not():
+    assert ("place", "Washington, D.C.") in found("The agency in Washington, D.C. voted.")
+    entities = found("Coolhaven will open cold rooms in Kisumu, Mombasa and Eldoret.")
+    assert {("place", "Kisumu"), ("place", "Mombasa")} <= set(entities)
+
+
+def test_country_spellings_are_one_place():
+    entities = resolve_mentions(
+        [
+            mention("place", "U.S.", 0),
+            mention("place", "United States", 10),
+            mention("place", "USA", 30),
+            mention("person", "U.K.", 40),
+            mention("place", "Britain", 50),
+        ]
+    )
+    assert sorted((e.kind, e.key, e.count) for e in entities) == [
+        ("place", "united kingdom", 2),
+        ("place", "united states", 3),
+    ]
+
+
+def test_a_code_that_is_a_word_stays_what_the_tagger_said():
+    entities = resolve_mentions([mention("organization", "VAT", 0)])
+    assert [e.key for e in entities] == ["vat"]
+
+
+def test_two_spellings_of_one_place_in_an_article_are_one_entity():
+    entities = resolve_mentions(
+        [
+            mention("place", "Balakliya", 0),
+            mention("place", "Balaklia", 20),
+            mention("place", "Balakliya", 40),
+        ]
+    )
+    assert [(e.name, e.count) for e in entities] == [("Balakliya", 3)]
+
+
+def test_what_the_article_says_a_name_is_settles_its_kind():
+    text = (
+        "Troops retook Kupyansk, a city along the main supply route. "
+        "Kupyansk fell in February. Officials in Kupyansk said so."
+    )
+    assert [kind for kind, name in found(text) if name == "Kupyansk"] == ["place"]
+
+
+def test_a_lone_kind_word_is_not_a_name():
+    resolved = resolve_mentions([mention("organization", "Bank", 0), mention("place", "Co", 9)])
+    assert resolved == []
+
+
+def test_sample_article_names_each_person_place_and_organization_once(shared_data, db):
+    from archive.importers import read_paths
+    from archive.ingest import candidates_from, extracted_batches
+
+    sample = shared_data.parent / "samples" / "kharkiv-counteroffensive.txt"
+    [[(_, entities)]] = list(extracted_batches(candidates_from(read_paths([sample])), workers=1))
+    assert names(entities, "person") == ["Kanashenkov", "Oleg Nikolenko", "Volodymyr Zelensky"]
+    places = "Balakliya Britain Donbass Donetsk Izyum Kharkiv Kupyansk Kyiv Moscow Russia Ukraine"
+    assert names(entities, "place") == places.split()
+    assert names(entities, "organization") == [
+        "Foreign Ministry",
+        "Ministry of Defense",
+        "Ministry of Defense of Russia",
+        "Security Service of Ukraine",
+    ]

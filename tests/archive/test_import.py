@@ -215,6 +215,21 @@ def test_extract_entities_prints_what_import_would_store_and_writes_nothing(writ
     assert Article.objects.count() == 0 and Entity.objects.count() == 0
 
 
+def test_extract_entities_prints_the_kinds_the_archive_already_gives(write_jsonl, capsys):
+    # A curator filed Sines as a place; the model alone calls it an organization here.
+    sines = Entity.objects.create(kind="place", name="Sines", key="sines", curated=True)
+    path = write_jsonl(
+        [{"title": "Terminal", "body": "Sines Terminal expanded. Sines said profits rose."}]
+    )
+    call_command("extract_entities", str(path))
+    printed = json.loads(capsys.readouterr().out)
+    import_paths([path], workers=1)
+    stored = {m.entity.kind: [m.entity.name] for m in Article.objects.get().mentions.all()}
+    assert printed["place"] == ["Sines"] == stored["place"]
+    assert {kind: printed[kind] for kind in stored} == stored
+    assert sines.mentions.count() == 1
+
+
 @pytest.mark.slow
 def test_real_html_pages_import_with_titles(shared_data):
     pages = [p / "source.html" for p in (shared_data / "html-pages").iterdir() if p.is_dir()]

@@ -1,5 +1,6 @@
 import pytest
 
+from archive.gazetteer import is_region_of
 from archive.names import clean_name, list_items, normalize_key
 
 
@@ -55,10 +56,37 @@ def test_key_ignores_case_accents_and_punctuation():
         ("Ernst & Young, PwC and KPMG", ["Ernst & Young", "PwC", "KPMG"]),
         ("Reddit, Twitter, and Spotify", ["Reddit", "Twitter", "Spotify"]),
         # Not lists: no comma, or no conjunction, or lowercase words.
+        ("Kisumu, Mombasa", ["Kisumu", "Mombasa"]),
+        ("Texas, Oklahoma and Kansas", ["Texas", "Oklahoma", "Kansas"]),
+        (
+            "Denver, Colorado, Austin, Texas and Boise",
+            ["Denver, Colorado", "Austin, Texas", "Boise"],
+        ),
+        # Not lists: no comma, a place and its state, a firm and its suffix, lowercase words.
         ("Johnson and Johnson", ["Johnson and Johnson"]),
         ("Washington, D.C.", ["Washington, D.C."]),
+        ("Portland, Oregon", ["Portland, Oregon"]),
+        ("Acme, Inc.", ["Acme, Inc."]),
         ("Smith, the mayor and friends", ["Smith, the mayor and friends"]),
     ],
 )
 def test_a_span_listing_several_names_is_split_into_them(span, items):
-    assert [span[start:end] for start, end in list_items(span)] == items
+    found = list_items(span, is_region_of)
+    assert [span[start:end] for start, end in found] == items
+
+
+@pytest.mark.parametrize("name", ["Shr 3.07", "Revs 130.2", "F1"])
+def test_a_value_with_digits_is_never_a_person_or_place(name):
+    assert clean_name(name, "person") is None
+    assert clean_name(name, "place") is None
+
+
+@pytest.mark.parametrize("word", ["Avg", "Revs", "Shr", "Dlrs", "Cts", "Mln", "Pct", "Qtr", "vs"])
+def test_table_abbreviations_are_never_names(word):
+    for kind in ("person", "place", "organization"):
+        assert clean_name(word, kind) is None
+
+
+def test_months_are_not_organizations_but_may_is_a_person():
+    assert clean_name("March", "organization") is None
+    assert clean_name("May", "person") == "May"
