@@ -260,8 +260,11 @@ def _name_pieces(ent) -> list:
 
 _PLACE_NOUNS = frozenset(
     [
+        "area",
+        "basin",
         "capital",
         "city",
+        "coast",
         "cities",
         "country",
         "district",
@@ -271,10 +274,12 @@ _PLACE_NOUNS = frozenset(
         "province",
         "region",
         "regions",
+        "river",
         "state",
         "suburb",
         "town",
         "towns",
+        "valley",
         "village",
         "villages",
     ]
@@ -283,8 +288,12 @@ _PLACE_NOUNS = frozenset(
 
 def _described_as_place(doc, span) -> bool:
     """The article says what the name is: "Kupyansk, a city along the supply route",
-    "Donbass, one of the regions of eastern Ukraine", "Sines, a small port"."""
+    "Donbass, one of the regions of eastern Ukraine", "the Douro valley"."""
     after = [t for t in doc[span.end : span.end + 8] if not t.is_quote]
+    before = doc[span.start - 1] if span.start > 0 else None
+    the = span[0].lower_ == "the" or (before is not None and before.lower_ == "the")
+    if after and after[0].lower_ in _PLACE_NOUNS and the:
+        return True
     if not after or after[0].text != ",":
         return False
     others = 0
@@ -418,11 +427,26 @@ def _gazetteer_keys() -> frozenset[str]:
 def _joined_spans(doc) -> list:
     """The tagger's entities, with two of the same label that only a space parts made one:
     it sometimes cuts a name it does not know in two ("Casa" "Santa Marta"); a place and the
-    state or country that follows it after a comma are one place."""
+    state that follows it after a comma are one place; a given name just before a name
+    makes it a person's."""
     from spacy.tokens import Span
 
     spans: list = []
     for ent in doc.ents:
+        before = doc[ent.start - 1] if ent.start > 0 else None
+        if (
+            before is not None
+            and ent.label_ in LABEL_KINDS
+            and len(ent) == 1
+            and ent.text.istitle()
+            and before.is_title
+            and not before.is_stop
+            and before.ent_type == 0
+            and is_given_name(before.text, normalize_key(before.text))
+            and not (spans and spans[-1].end == before.i)
+        ):
+            # "Ana Ferreira", tagged as "Ferreira" alone: the given name belongs to the name.
+            ent = Span(doc, before.i, ent.end, label="PERSON")
         last = spans[-1] if spans else None
         between = doc.text[last.end_char : ent.start_char] if last is not None else None
         if last is not None and last.label == ent.label and between == " ":
@@ -476,7 +500,7 @@ def _join_surnames(mentions: list[_Mention]) -> None:
     names_by_key: dict[str, str] = {}
     for m in mentions:
         words = m.key.split()
-        if m.kind == "person" and len(words) > 1:
+        if len(words) > 1 and (m.kind == "person" or looks_like_personal_name(m.name)):
             full_names[words[-1]].add(m.key)
             names_by_key[m.key] = m.name
     for m in mentions:
@@ -507,7 +531,11 @@ def resolve_mentions(mentions: list[_Mention], rules: Rules | None = None) -> li
     for key, group in by_key.items():
         curated = rules.canonical.get(key)
         kind = curated[0] if curated else _majority_kind(key, group)
-        if kind == OTHER or (kind, key) in rules.blocked or (not curated and is_generic_word(key)):
+        if (
+            kind == OTHER
+            or (kind, key) in rules.blocked
+            or (not curated and all(map(is_generic_word, key.split())))
+        ):
             continue
         group = [m for m in group if m.kind != OTHER] or group
         names = Counter(m.name for m in group)

@@ -250,7 +250,8 @@ _NOT_A_PERSON = frozenset(_HEAD_KINDS) | frozenset(
 
 
 def is_generic_word(key: str) -> bool:
-    """A lone word that only says what kind of thing is meant ("Bank", "Co", "Government")."""
+    """A word that only says what kind of thing is meant ("Bank", "Co", "Government"): a name
+    made of such words alone ("Co Inc") names nothing."""
     return key in _HEAD_KINDS or key in _NOT_A_PERSON or key == "government"
 
 

@@ -347,7 +347,7 @@ def test_what_the_article_says_a_name_is_settles_its_kind():
 
 
 def test_a_lone_kind_word_is_not_a_name():
-    resolved = resolve_mentions([mention("organization", "Bank", 0), mention("place", "Co", 9)])
+    resolved = resolve_mentions([mention("organization", "Bank", 0), mention("place", "Co Inc", 9)])
     assert resolved == []
 
 
