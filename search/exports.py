@@ -36,3 +36,15 @@ def export_rows(params: SearchParams) -> Iterator[dict]:
                 "published": article.published.isoformat() if article.published else "",
                 **{kind: "; ".join(e.name for e in grouped[kind]) for kind in grouped},
             }
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value):
+    """The value as a spreadsheet shows it without running it: a leading quote makes a
+    would-be formula text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value

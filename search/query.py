@@ -6,6 +6,7 @@ search itself speaks only Haystack's API, so another Haystack backend would serv
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
@@ -83,10 +84,14 @@ class SearchParams:
         )
 
 
+# ASCII digits only: str.isdigit() also takes "²" and "①", which int() refuses.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
 def _entity_ids(values: list[str], name: str) -> list[str]:
     ids = []
     for value in values:
-        if not value.strip().isdigit() or len(value.strip()) > 18:
+        if not _WHOLE_NUMBER.fullmatch(value.strip()):
             raise BadParameter(f"'{name}' takes entity ids (whole numbers), not {value[:40]!r}.")
         ids.append(str(int(value)))
     return ids
@@ -132,7 +137,7 @@ def parse_params(query: QueryDict) -> SearchParams:
     if params.sort not in SORTS:
         raise BadParameter(f"'sort' is one of {', '.join(SORTS)}, not {params.sort[:20]!r}.")
     page = query.get("page", "1") or "1"
-    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+    if not _WHOLE_NUMBER.fullmatch(page) or not 1 <= int(page) <= MAX_PAGE:
         raise BadParameter(f"'page' is a whole number from 1 to {MAX_PAGE}.")
     params.page = int(page)
     return params

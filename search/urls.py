@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from search import views
 
@@ -6,7 +6,7 @@ app_name = "search"
 
 urlpatterns = [
     path("", views.search_page, name="search"),
-    path("export.<str:fmt>", views.export, name="export"),
+    re_path(r"^export\.(?P<fmt>csv|jsonl)$", views.export, name="export"),
     path("api/search/", views.api_search, name="api-search"),
     path("api/articles/<int:pk>/", views.api_article, name="api-article"),
     path("api/entities/<int:pk>/", views.api_entity, name="api-entity"),

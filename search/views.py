@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from archive.curation import survivor_of
 from archive.models import Article, Entity
 from search import serializers
-from search.exports import EXPORT_FIELDS, export_rows
+from search.exports import EXPORT_FIELDS, export_rows, inert_cell
 from search.query import ENTITY_FACETS, FACETS, BadParameter, parse_params, run_search
 
 KIND_LABELS = {
@@ -176,7 +176,10 @@ def export(request, fmt: str):
         writer = csv.writer(_Echo())
         lines = (
             writer.writerow(row)
-            for row in ([*EXPORT_FIELDS], *([row[f] for f in EXPORT_FIELDS] for row in rows))
+            for row in (
+                [*EXPORT_FIELDS],
+                *([inert_cell(row[f]) for f in EXPORT_FIELDS] for row in rows),
+            )
         )
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     else:

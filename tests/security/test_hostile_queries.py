@@ -87,3 +87,28 @@ def test_unknown_ids_are_404_not_500(archive):
     assert client.get("/api/entities/999999/").status_code == 404
     assert client.get("/articles/999999/").status_code == 404
     assert client.get("/entities/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("params", [{"person": "²"}, {"page": "²"}, {"place": "①"}])
+@pytest.mark.parametrize("url", ["/", "/api/search/", "/export.csv", "/export.jsonl"])
+def test_unicode_digits_are_a_400_not_a_500(archive, url, params):
+    assert Client().get(url, params).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/export.html", "/export.csv%0d%0aX-Injected:1", "/export."])
+def test_only_the_two_export_formats_exist(archive, path):
+    response = Client().get(path)
+    assert response.status_code == 404
+    assert "X-Injected" not in response.headers
+
+
+def test_exported_cells_never_run_as_formulas():
+    import csv
+    import io
+
+    hostile = ['=HYPERLINK("http://x")', "=cmd|' /C notepad'!A1", "+1", "-2", "@SUM(A1)"]
+    make_article(hostile[0], organization=(hostile[1],), source=hostile[4])
+    rows = list(csv.reader(io.StringIO(b"".join(Client().get("/export.csv")).decode())))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert hostile[0] not in cells and "'" + hostile[0] in cells
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
