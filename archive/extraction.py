@@ -333,11 +333,18 @@ def _score_at(doc, i: int) -> bool:
     )
 
 
-def _line_tokens(doc, token) -> list:
-    line_start = doc.text.rfind("\n", 0, token.idx) + 1
-    line_end = doc.text.find("\n", token.idx)
-    line_end = len(doc.text) if line_end == -1 else line_end
-    return [t for t in doc if line_start <= t.idx < line_end]
+def _text(doc) -> str:
+    # spaCy joins the tokens again on every Doc.text; the rules read it often.
+    if "text" not in doc.user_data:
+        doc.user_data["text"] = doc.text
+    return doc.user_data["text"]
+
+
+def _line_tokens(doc, token):
+    line_start = _text(doc).rfind("\n", 0, token.idx) + 1
+    line_end = _text(doc).find("\n", token.idx)
+    line_end = len(_text(doc)) if line_end == -1 else line_end
+    return doc.char_span(line_start, line_end, alignment_mode="expand") or [token]
 
 
 def _is_small_int(token) -> bool:
@@ -353,15 +360,17 @@ def _is_team(doc, span) -> bool:
         return True
     if _score_at(doc, span.end):
         return True
+    next_is_int = bool(after[:1]) and _is_small_int(after[0])
+    verb = (after[:1] and after[0].lower_ in _RESULT_VERBS) or any(
+        t.lower_ in _RESULT_VERBS for t in before
+    )
+    if not (verb or next_is_int):
+        return False
     line = _line_tokens(doc, doc[span.start])
-    scored = any(_score_at(doc, t.i) for t in line)
-    if scored and (
-        (after[:1] and after[0].lower_ in _RESULT_VERBS)
-        or any(t.lower_ in _RESULT_VERBS for t in before)
-    ):
+    if verb and any(_score_at(doc, t.i) for t in line):
         return True
     # "Arsenal 2 Derby 2": a number after this name, and another name with a number on the line.
-    if after[:1] and _is_small_int(after[0]):
+    if next_is_int:
         ints = [t for t in line if _is_small_int(t)]
         return len(ints) >= 2 and all(t.i > 0 and doc[t.i - 1].is_title for t in ints)
     return False
@@ -377,7 +386,7 @@ _RESULT_LINE = re.compile(
 def _result_line_mentions(doc, taken: list[bool]) -> list[_Mention]:
     """Clubs in result tables ("Leeds 2 Southampton 1") that the model did not tag."""
     mentions = []
-    for match in _RESULT_LINE.finditer(doc.text):
+    for match in _RESULT_LINE.finditer(_text(doc)):
         for group in ("a", "b"):
             span = doc.char_span(*match.span(group), label="ORG")
             if span is not None and not any(taken[span.start : span.end]):
@@ -389,30 +398,45 @@ def _result_line_mentions(doc, taken: list[bool]) -> list[_Mention]:
 def _gazetteer_mentions(doc, taken: list[bool]) -> list[_Mention]:
     """Well-known places the model missed ("the capital Kyiv"): a country, continent, US state
     or large city, capitalized, not part of a longer name, not a given name ("Florence")."""
+    from spacy.tokens import Span
+
     mentions = []
+    keys, first_words = _gazetteer_keys(), _gazetteer_first_words()
     i = 0
     while i < len(doc):
+        token = doc[i]
+        if taken[i] or not token.is_title or _word_key(token.text) not in first_words:
+            i += 1
+            continue
         found = None
         for size in (3, 2, 1):
             span = doc[i : i + size]
-            if len(span) < size or any(taken[i : i + size]) or not span[0].is_title:
+            if len(span) < size or any(taken[i : i + size]):
                 continue
             following = doc[i + size] if i + size < len(doc) else None
             if following is not None and following.is_title and not taken[following.i]:
                 continue  # "Chicago Bulls", "Paris Hilton"
             key = normalize_key(span.text)
-            if key in _gazetteer_keys() and not is_given_name(span[0].text, key.split()[0]):
+            if key in keys and not is_given_name(token.text, _word_key(token.text)):
                 found = span
                 break
         if found is None:
             i += 1
             continue
-        from spacy.tokens import Span
-
         mentions += _piece_mentions(doc, Span(doc, found.start, found.end, label="GPE"))
         taken[found.start : found.end] = [True] * len(found)
         i = found.end
     return mentions
+
+
+@functools.lru_cache(maxsize=100_000)
+def _word_key(word: str) -> str:
+    return normalize_key(word)
+
+
+@functools.cache
+def _gazetteer_first_words() -> frozenset[str]:
+    return frozenset(key.split()[0] for key in _gazetteer_keys())
 
 
 @functools.cache
@@ -448,7 +472,7 @@ def _joined_spans(doc) -> list:
             # "Ana Ferreira", tagged as "Ferreira" alone: the given name belongs to the name.
             ent = Span(doc, before.i, ent.end, label="PERSON")
         last = spans[-1] if spans else None
-        between = doc.text[last.end_char : ent.start_char] if last is not None else None
+        between = _text(doc)[last.end_char : ent.start_char] if last is not None else None
         if last is not None and last.label == ent.label and between == " ":
             spans[-1] = Span(doc, last.start, ent.end, label=ent.label)
         elif (
