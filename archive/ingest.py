@@ -113,10 +113,10 @@ def extracted_batches(
     for pair in extracted:
         batch.append(pair)
         if len(batch) >= batch_size:
-            yield _settle(batch, kinds, lambda c: c.raw.entities, lambda c: c.raw.body)
+            yield _settle(batch, kinds, _supplied, _body)
             batch = []
     if batch:
-        yield _settle(batch, kinds, lambda c: c.raw.entities, lambda c: c.raw.body)
+        yield _settle(batch, kinds, _supplied, _body)
 
 
 def _settle(
@@ -143,6 +143,14 @@ def candidates_from(records: Iterable[RawArticle]) -> Iterator[_Candidate]:
     """Records as the import sees them, for a dry run that skips de-duplication."""
     for raw in records:
         yield _Candidate(raw, content_hash(raw.body))
+
+
+def _supplied(candidate: _Candidate) -> dict | None:
+    return candidate.raw.entities
+
+
+def _body(candidate: _Candidate) -> str:
+    return candidate.raw.body
 
 
 def _text_for_ner(candidate: _Candidate) -> str:
