@@ -27,6 +27,7 @@ from archive.gazetteer import (
     known_place,
     looks_like_personal_name,
     place_keys,
+    plural_head_kind,
 )
 from archive.names import (
     TABLE_WORDS,
@@ -206,9 +207,15 @@ def _mentions_from_doc(doc) -> list[_Mention]:
 
 
 def _piece_mentions(doc, span, kind: str | None = None) -> list[_Mention]:
+    if span.end < len(doc) and doc[span.end].lower_ in _ACCORD_WORDS:
+        return []  # "the Paris Agreement" names a treaty, not the city
+    if _is_portfolio(doc, span):
+        return []
+    if shared := _shared_head_items(span):
+        return [m for item, kind in shared for m in _piece_mentions(doc, item, kind)]
     if _is_team(doc, span):
         settled = "organization"
-    elif _described_as_place(doc, span):
+    elif span.label_ != "NORP" and _described_as_place(doc, span):
         settled = "place"
     else:
         settled = ""
@@ -238,10 +245,40 @@ def _piece_mentions(doc, span, kind: str | None = None) -> list[_Mention]:
 
 
 def _is_breaker(token) -> bool:
-    """Numbers, scores and table words end a name: "Arsenal 2 Derby 2", "Shr 3.07"."""
+    """Numbers, scores, table words and "on"/"at"/"in" end a name: "Arsenal 2 Derby 2",
+    "Shr 3.07", "the Metropolitan Club on H Street"."""
     text = token.text
     digits = any(c.isdigit() for c in text) and not any(c.isalpha() for c in text)
-    return digits or token.lower_.rstrip(".") in TABLE_WORDS
+    return digits or text in _PLACING_WORDS or token.lower_.replace(".", "") in TABLE_WORDS
+
+
+_PLACING_WORDS = frozenset(["on", "at", "in"])
+
+
+def _shared_head_items(span) -> list:
+    """ "Papworth and Addenbrooke hospitals": two names sharing a plural head word."""
+    if len(span) < 4 or not (span[-1].is_lower or span[-1].is_title):
+        return []
+    kind = plural_head_kind(span[-1].lower_)
+    ands = [t.i for t in span[1:-2] if t.lower_ == "and"]
+    if kind is None or kind == OTHER or len(ands) != 1:
+        return []
+    doc = span.doc
+    return [(doc[span.start : ands[0]], kind), (doc[ands[0] + 1 : span.end - 1], kind)]
+
+
+_OFFICE_WORDS = frozenset(["minister", "ministers", "secretary", "secretaries"])
+
+
+def _is_portfolio(doc, span) -> bool:
+    """ "Minister of the Interior", "Secretary of State": the one word after the office is
+    the office's portfolio, not an organization or a place."""
+    if len(span) != 1:
+        return False
+    before = [t.lower_ for t in doc[max(span.start - 3, 0) : span.start]]
+    if before[-1:] == ["the"]:
+        before = before[:-1]
+    return before[-1:] in (["of"], ["for"]) and bool(before[-2:-1]) and before[-2] in _OFFICE_WORDS
 
 
 def _name_pieces(ent) -> list:
@@ -473,8 +510,13 @@ def _joined_spans(doc) -> list:
             ent = Span(doc, before.i, ent.end, label="PERSON")
         last = spans[-1] if spans else None
         between = _text(doc)[last.end_char : ent.start_char] if last is not None else None
-        if last is not None and last.label == ent.label and between == " ":
-            spans[-1] = Span(doc, last.start, ent.end, label=ent.label)
+        if (
+            last is not None
+            and between == " "
+            and (last.label == ent.label or (last.label_ == "ORG" and ent.label_ == "GPE"))
+        ):
+            # "Casa" "Santa Marta" is one name; "Sony" "Australia" is Sony's Australian arm.
+            spans[-1] = Span(doc, last.start, ent.end, label=last.label)
         elif (
             between == ", "
             and last.label_ == "GPE"
@@ -489,10 +531,21 @@ def _joined_spans(doc) -> list:
 
 
 # What the words around a name say about it, whatever the tagger made of the name itself.
-_PERSON_AFTER = frozenset({"who", "whom"})  # "Gomery, who led the inquiry"
+_PERSON_AFTER = frozenset({"who", "whom", "whose"})  # "Gomery, who led the inquiry"
 _PLACE_BEFORE = frozenset(  # "the town of Hillsborough"
     {"town", "city", "village", "county", "province", "region", "suburb", "district", "island"}
 )
+
+
+_ACCORD_WORDS = frozenset(
+    ["agreement", "agreements", "accord", "accords", "treaty", "protocol", "convention"]
+)
+_LOCATIVE_WORDS = frozenset(["in", "at", "near", "from", "to", "visited", "outside"])
+_CAMEL = re.compile(r"^(?!Mc|Mac|Fitz|D[aei]|L[ae]|V[ao]n|O')[A-Z][a-z]+[A-Z][a-z]+$")
+
+
+def _camel_case(text: str) -> bool:
+    return bool(_CAMEL.match(text))
 
 
 def _full_personal_name(text: str) -> bool:
@@ -513,6 +566,15 @@ def _context_kind(doc, ent, kind: str) -> str:
     after = [t.lower_ for t in doc[ent.end : ent.end + 2]]
     if after[:1] == [","] and after[1:] and after[1] in _PERSON_AFTER:
         return "person"
+    if kind == "person" and _camel_case(ent.text):
+        return "organization"  # "SaskTel", "PayPal"; "McDonald", "LaBrocca" are people's
+    if (
+        kind == "person"
+        and before.lower() in _LOCATIVE_WORDS
+        and normalize_key(ent.text) in any_place_keys()
+        and not looks_like_personal_name(ent.text)
+    ):
+        return "place"  # "in Monte Carlo", a town the tagger took for a person
     if before.lower() == "of" and ent.start > 1 and doc[ent.start - 2].lower_ in _PLACE_BEFORE:
         return "place"
     return kind

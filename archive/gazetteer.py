@@ -154,6 +154,7 @@ _HEAD_KINDS = {
             "communications",
             "energy",
             "holdings",
+            "hospital",
             "industries",
             "investors",
             "labs",
@@ -253,6 +254,15 @@ def is_generic_word(key: str) -> bool:
     """A word that only says what kind of thing is meant ("Bank", "Co", "Government"): a name
     made of such words alone ("Co Inc") names nothing."""
     return key in _HEAD_KINDS or key in _NOT_A_PERSON or key == "government"
+
+
+def plural_head_kind(word: str) -> str | None:
+    """The kind a plural head word shares out over a list: "Papworth and Addenbrooke
+    hospitals" names two hospitals, "the Oxford and Cambridge universities" two universities."""
+    for singular in (word[:-1], word[:-2], word[:-3] + "y"):
+        if word.endswith("s") and singular in _HEAD_KINDS:
+            return _HEAD_KINDS[singular]
+    return None
 
 
 def head_kind(name: str) -> str | None:

@@ -125,7 +125,7 @@ def _settle(
     supplied: Callable[[T], dict | None],
     body: Callable[[T], str],
 ) -> list[tuple[T, list[ExtractedEntity]]]:
-    kinds.load({e.key for item, entities in batch for e in entities if supplied(item) is None})
+    kinds.load(e for item, entities in batch if supplied(item) is None for e in entities)
     settled = [
         (
             item,

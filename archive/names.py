@@ -90,10 +90,27 @@ _PARTICLES = frozenset(
         "zu",
     ]
 )
-# Words of tables and market reports ("Shr 3.07 vs 2.95", "Revs 130.2 mln dlrs"): they end a
-# name and are never names themselves.
+# Words of tables and market reports ("Shr 3.07 vs 2.95", "Revs 130.2 mln dlrs", "G.D.P.
+# growth"): they end a name and are never names themselves.
 TABLE_WORDS = frozenset(
-    ["avg", "bln", "cts", "dlr", "dlrs", "mln", "net", "oper", "pct", "qtr", "revs", "shr", "vs"]
+    [
+        "avg",
+        "bln",
+        "cpi",
+        "cts",
+        "dlr",
+        "dlrs",
+        "gdp",
+        "mln",
+        "net",
+        "oper",
+        "pct",
+        "qtr",
+        "revs",
+        "shr",
+        "vat",
+        "vs",
+    ]
 )
 # Dates are not names, whatever the tagger says of "March 31".
 _CALENDAR_WORDS = frozenset(

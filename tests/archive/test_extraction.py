@@ -190,7 +190,7 @@ def test_a_lone_surname_of_a_person_the_archive_names_in_full_is_that_person(db)
     from archive.kinds import ArchiveKinds
 
     known = ArchiveKinds()
-    known.load({"ferreira"})
+    known.load([ExtractedEntity("place", "Ferreira", "ferreira", [])])
     known.record([ExtractedEntity("person", "Ana Ferreira", "ana ferreira", [])])
     settled = known.settle([ExtractedEntity("place", "Ferreira", "ferreira", [])])
     assert [(e.kind, e.name) for e in settled] == [("person", "Ferreira")]
@@ -366,3 +366,82 @@ def test_sample_article_names_each_person_place_and_organization_once(shared_dat
         "Ministry of Defense of Russia",
         "Security Service of Ukraine",
     ]
+
+
+def test_a_surname_the_same_batch_names_in_full_is_a_person_but_a_company_keeps_its_kind(db):
+    from archive.extraction import ExtractedEntity
+    from archive.kinds import ArchiveKinds
+
+    def entity(kind, name):
+        return ExtractedEntity(kind, name, name.lower(), [])
+
+    first = [entity("organization", "Trump"), entity("organization", "Ford")]
+    second = [entity("person", "Donald Trump"), entity("person", "Gerald Ford")]
+    third = [entity("organization", "Ford Motor Co"), entity("organization", "Ford")]
+    known = ArchiveKinds()
+    known.load(first + second + third)
+    assert kinds(known.settle(first)) == [("person", "Ford"), ("person", "Trump")]
+    # The same article names the company in full: "Ford" is the company.
+    assert ("organization", "Ford") in kinds(known.settle(third))
+
+
+def test_a_curated_kind_outweighs_the_surname_rule(db):
+    from archive.extraction import ExtractedEntity
+    from archive.kinds import ArchiveKinds
+    from archive.models import Entity
+
+    Entity.objects.create(kind="organization", name="Ford", key="ford", curated=True)
+    known = ArchiveKinds()
+    batch = [ExtractedEntity("person", "Gerald Ford", "gerald ford", [])]
+    lone = [ExtractedEntity("person", "Ford", "ford", [])]
+    known.load(batch + lone)
+    assert kinds(known.settle(lone)) == [("organization", "Ford")]
+
+
+@pytest.mark.parametrize(
+    "text, spans, expected",
+    [
+        # A treaty named after a city is not the city.
+        ("They met the Paris Agreement targets.", [("Paris", "GPE")], []),
+        # The word after an office is its portfolio.
+        ("The former Minister for Justice spoke.", [("Justice", "ORG")], []),
+        # A company's national arm is one organization.
+        (
+            "Staff at Sony Australia noticed.",
+            [("Sony", "ORG"), ("Australia", "GPE")],
+            [("organization", "Sony Australia")],
+        ),
+        # Two names sharing a plural head word are two names of that kind.
+        (
+            "She was treated at Papworth and Addenbrooke's Hospitals last year.",
+            [("Papworth and Addenbrooke's Hospitals", "ORG")],
+            [("organization", "Addenbrooke"), ("organization", "Papworth")],
+        ),
+        # Inner capitals make a brand, except in surnames such as LaBrocca.
+        (
+            "Customers of SaskTel met Jesse LaBrocca.",
+            [("SaskTel", "PERSON"), ("Jesse LaBrocca", "PERSON")],
+            [("organization", "SaskTel"), ("person", "Jesse LaBrocca")],
+        ),
+        # A nationality is not a place, even before "coast".
+        ("It was conducted off the Mexican coast.", [("Mexican", "NORP")], []),
+        # "on" parts a club and the street it is on.
+        (
+            "The dinner was at the Metropolitan Club on H Street.",
+            [("Metropolitan Club on H Street", "ORG")],
+            [("organization", "Metropolitan Club"), ("place", "H Street")],
+        ),
+        # Economic abbreviations are not organizations.
+        ("Nobody knew what G.D.P. growth was.", [("G.D.P.", "ORG")], []),
+        # A town after "in" is a place even when tagged as a person.
+        ("My next stop was in Bellingham.", [("Bellingham", "PERSON")], [("place", "Bellingham")]),
+        # "whose" follows people.
+        (
+            "Cuaron, whose last film won, was not there.",
+            [("Cuaron", "ORG")],
+            [("person", "Cuaron")],
+        ),
+    ],
+)
+def test_general_rules_on_hand_tagged_text(text, spans, expected):
+    assert kinds(entities_from_doc(tagged(text, *spans))) == expected
