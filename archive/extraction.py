@@ -271,10 +271,12 @@ _OFFICE_WORDS = frozenset(["minister", "ministers", "secretary", "secretaries"])
 
 
 def _is_portfolio(doc, span) -> bool:
-    """ "Minister of the Interior", "Secretary of State": the one word after the office is
-    the office's portfolio, not an organization or a place."""
+    """ "Minister of the Interior", "Secretary of State", "Finance Minister": the one word
+    beside the office is the office's portfolio, not a person, organization or place."""
     if len(span) != 1:
         return False
+    if span.end < len(doc) and doc[span.end].lower_ in _OFFICE_WORDS:
+        return True
     before = [t.lower_ for t in doc[max(span.start - 3, 0) : span.start]]
     if before[-1:] == ["the"]:
         before = before[:-1]

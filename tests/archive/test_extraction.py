@@ -403,8 +403,13 @@ def test_a_curated_kind_outweighs_the_surname_rule(db):
     [
         # A treaty named after a city is not the city.
         ("They met the Paris Agreement targets.", [("Paris", "GPE")], []),
-        # The word after an office is its portfolio.
+        # The word beside an office is its portfolio.
         ("The former Minister for Justice spoke.", [("Justice", "ORG")], []),
+        (
+            "Finance Minister Kiichi Miyazawa spoke.",
+            [("Finance", "PERSON"), ("Kiichi Miyazawa", "PERSON")],
+            [("person", "Kiichi Miyazawa")],
+        ),
         # A company's national arm is one organization.
         (
             "Staff at Sony Australia noticed.",
