@@ -28,12 +28,14 @@ class ArticleQuerySet(models.QuerySet):
 
 class EntityQuerySet(models.QuerySet):
     def search_names(self, term: str, kind: str | None = None) -> EntityQuerySet:
-        """Entities whose name or alias contains `term`, most written about first."""
+        """Entities whose name or alias contains `term`, most written about first; accents,
+        case and punctuation aside ("Zurich" finds "Zürich")."""
         entities = self.filter(kind=kind) if kind else self
         if term:
-            entities = entities.filter(
-                models.Q(name__icontains=term) | models.Q(aliases__icontains=term)
-            )
+            found = models.Q(name__icontains=term) | models.Q(aliases__icontains=term)
+            if key := normalize_key(term):
+                found |= models.Q(key__contains=key)
+            entities = entities.filter(found)
         return entities.annotate(article_count=Count("mentions")).order_by("-article_count", "name")
 
 
@@ -118,15 +120,34 @@ class Entity(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("archive:entity", args=[self.pk])
 
-    def timeline(self) -> list[dict]:
-        """How many of its articles appeared each month, oldest first."""
-        return list(
+    def timeline(self, most_months: int = 600) -> list[dict]:
+        """How many of its articles appeared each month, oldest first, months without any
+        included (unless the span is longer than `most_months`)."""
+        rows = list(
             self.articles.filter(published__isnull=False)
             .annotate(month=TruncMonth("published"))
             .values("month")
             .annotate(count=Count("id"))
             .order_by("month")
         )
+        if not rows:
+            return rows
+        first, last = rows[0]["month"], rows[-1]["month"]
+        span = (last.year - first.year) * 12 + last.month - first.month + 1
+        if span > most_months:
+            return rows
+        counts = {(r["month"].year, r["month"].month): r["count"] for r in rows}
+        filled = []
+        for i in range(span):
+            year, month = divmod(first.month - 1 + i, 12)
+            month_start = first.replace(year=first.year + year, month=month + 1)
+            filled.append(
+                {
+                    "month": month_start,
+                    "count": counts.get((month_start.year, month_start.month), 0),
+                }
+            )
+        return filled
 
     def related(self, limit: int = 12) -> models.QuerySet[Entity]:
         """The entities named most often in the same articles as this one."""

@@ -1,6 +1,8 @@
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from archive.curation import survivor_of
 from archive.markup import marked_body
@@ -16,8 +18,19 @@ def article_detail(request, pk: int):
             "article": article,
             "body_html": marked_body(article),
             "entities_by_kind": article.entities_by_kind(),
+            **_way_back(request),
         },
     )
+
+
+def _way_back(request) -> dict:
+    """Links back to the search the reader came from (passed along as `?search=`)."""
+    came_from = QueryDict(request.GET.get("search", "")[:4000])
+    search = came_from.urlencode()
+    return {
+        "search_url": reverse("search:search") + ("?" + search if search else ""),
+        "search_suffix": "?" + urlencode({"search": search}) if search else "",
+    }
 
 
 def entity_detail(request, pk: int):
@@ -40,5 +53,9 @@ def entity_detail(request, pk: int):
             "page": page,
             "timeline": [{**row, "percent": round(100 * row["count"] / peak)} for row in timeline],
             "related": entity.related(),
+            "articles_search_url": reverse("search:search")
+            + "?"
+            + urlencode({entity.kind: entity.pk}),
+            **_way_back(request),
         },
     )

@@ -135,7 +135,8 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 # Search: Haystack over Whoosh, through the archive's own backend (search/backends.py).
 HAYSTACK_CONNECTIONS = {
     "default": {
-        "ENGINE": os.environ.get("HAYSTACK_ENGINE", "search.backends.ArchiveWhooshEngine"),
+        # The only engine the archive runs on (search/checks.py refuses any other).
+        "ENGINE": "search.backends.ArchiveWhooshEngine",
         "PATH": os.environ.get("WHOOSH_PATH", str(DATA_DIR / "whoosh_index")),
         "BATCH_SIZE": envint("INDEX_BATCH_SIZE", "1000"),
         "INCLUDE_SPELLING": True,

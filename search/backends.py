@@ -9,12 +9,18 @@
 * Facet fields hold identifiers as single terms, so commas and quotes in names never split them.
 * "Did you mean" looks words up in a cached vocabulary, also when nothing was found.
 
-Switching to Elasticsearch or Solr stays a settings change: views speak Haystack's API only.
+* Text is folded (accents, case); a hyphen inside a word is part of the word.
+
+It is the only engine the archive runs on (search/checks.py): the pages rely on all of the
+above. What it does not implement (highlighting, query facets, spatial search, other models,
+field filters through filter()) raises SearchBackendError instead of being ignored.
 """
 
 from __future__ import annotations
 
+import re
 import threading
+from datetime import date, datetime, time
 
 from django.utils.encoding import force_str
 from haystack.backends import BaseEngine
@@ -24,7 +30,7 @@ from haystack.exceptions import SearchBackendError, SkipDocument
 from haystack.models import SearchResult
 from haystack.utils import get_identifier
 from whoosh import query as wq
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.analysis import CharsetFilter, RegexTokenizer, StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, KEYWORD, STORED, TEXT
 from whoosh.index import LockError
 from whoosh.qparser import (
@@ -35,14 +41,17 @@ from whoosh.qparser import (
     QueryParser,
     WildcardPlugin,
 )
+from whoosh.support.charset import accent_map
 
 from search.docvalues import DocValuesCache
+from search.facets import FACET_NAMES
 from search.scoring import evaluate, top
 from search.spelling import Vocabulary
 
-FACET_FIELDS = ("person", "place", "organization", "source")
+FACET_FIELDS = FACET_NAMES
 DATE_FIELDS = ("published",)
 TITLE_FIELD = "title"
+SPELLING_FIELD = "title_spelling"
 WRITE_LOCK_TIMEOUT = 120.0
 DATE_UNITS = {"year": "Y", "month": "M", "day": "D"}
 
@@ -50,7 +59,7 @@ DATE_UNITS = {"year": "Y", "month": "M", "day": "D"}
 class ArchiveWhooshSearchBackend(WhooshSearchBackend):
     def __init__(self, connection_alias, **connection_options):
         super().__init__(connection_alias, **connection_options)
-        self.vocabulary = Vocabulary(TITLE_FIELD)
+        self.vocabulary = Vocabulary(SPELLING_FIELD)
         self._local = threading.local()
 
     # Schema and parsing
@@ -58,10 +67,17 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
     def build_schema(self, fields):
         content_field_name, schema = super().build_schema(fields)
         replacements = {name: _facet_field() for name in FACET_FIELDS}
-        replacements[content_field_name] = TEXT(stored=False, analyzer=StemmingAnalyzer())
-        replacements[TITLE_FIELD] = TEXT(
-            stored=False, analyzer=StandardAnalyzer(stoplist=None), field_boost=2.0
+        # Accents and case are folded on both sides: "Zurich" finds "Zürich".
+        replacements[content_field_name] = TEXT(
+            stored=False, analyzer=StemmingAnalyzer() | CharsetFilter(accent_map)
         )
+        replacements[TITLE_FIELD] = TEXT(
+            stored=False,
+            analyzer=StandardAnalyzer(stoplist=None) | CharsetFilter(accent_map),
+            field_boost=2.0,
+        )
+        # Title words as written, for "did you mean" in the archive's own spelling.
+        replacements[SPELLING_FIELD] = TEXT(stored=False, analyzer=RegexTokenizer(), phrase=False)
         for name in DATE_FIELDS:
             replacements[name] = _date_column()
         # Results are loaded by this stored value; nothing searches it, so it adds no terms.
@@ -69,7 +85,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         for name, field in replacements.items():
             if name in schema:
                 schema.remove(name)
-                schema.add(name, field)
+            schema.add(name, field)
         return content_field_name, schema
 
     def setup(self):
@@ -95,7 +111,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         text = force_str(query_string).strip()
         if text in {"", "*", "*:*", "(*)"}:
             return wq.Every()
-        return self.user_parser.parse(text)
+        return self.user_parser.parse(hyphenated_as_phrases(text))
 
     # Writing
 
@@ -118,6 +134,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             except SkipDocument:
                 continue
             doc = {key: self._from_python(value) for key, value in doc.items() if key != "boost"}
+            doc[SPELLING_FIELD] = doc.get(TITLE_FIELD, "")
             docs.append({key: value for key, value in doc.items() if value not in (None, "")})
         if not docs:
             return
@@ -196,6 +213,18 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         result_class=None,
         **kwargs,
     ):
+        _refuse_unsupported(
+            highlight=highlight,
+            query_facets=query_facets,
+            within=within,
+            dwithin=dwithin,
+            distance_point=distance_point,
+            fields=fields,
+            **kwargs,
+        )
+        _refuse_other_models(models)
+        for field, options in (facets or {}).items():
+            _refuse_facet(field, options)
         searcher = self.searcher()
         values = self.doc_values.for_searcher(searcher)
         query = self.parse_user_query(query_string)
@@ -211,15 +240,19 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
 
         facet_counts = {"fields": {}, "dates": {}, "queries": {}}
         for field, options in (facets or {}).items():
+            limit = options.get("limit", 100)
             facet_counts["fields"][field] = values.top_terms(
                 field,
                 mask,
-                limit=int(options.get("limit", 100)),
+                limit=None if limit is None else int(limit),
                 by_name=options.get("sort") == "index",
+                only=options.get("terms"),
             )
         for field, options in (date_facets or {}).items():
-            unit = DATE_UNITS.get(options.get("gap_by", "month"), "M")
-            facet_counts["dates"][field] = values.date_histogram(field, mask, unit)
+            unit = _date_unit(field, options)
+            bounds = [_as_datetime(options.get(k)) for k in ("start_date", "end_date")]
+            in_range = values.date_range(wq.DateRange(field, *bounds))
+            facet_counts["dates"][field] = values.date_histogram(field, mask & in_range, unit)
 
         suggestion = None
         if self.include_spelling or spelling_query:
@@ -250,6 +283,68 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         reverse = sort_field is None or sort_field.startswith("-")
         docs = values.newest_first(matches.mask, field, reverse=reverse)[start:end]
         return [(int(d), 0.0) for d in docs]
+
+
+_HYPHENATED = re.compile(r"\w+(?:-\w+)+")
+
+
+def hyphenated_as_phrases(text: str) -> str:
+    """A hyphen inside a word joins it ("Rolls-Royce", "year-on-year"): the word is searched
+    as the phrase it indexes as. Only a hyphen that begins a word means NOT ("-word")."""
+    parts = text.split('"')
+    for i in range(0, len(parts), 2):  # outside quotes
+        parts[i] = _HYPHENATED.sub(lambda m: '"' + m.group().replace("-", " ") + '"', parts[i])
+    for i in range(1, len(parts), 2):  # inside quotes: already a phrase
+        parts[i] = _HYPHENATED.sub(lambda m: m.group().replace("-", " "), parts[i])
+    return '"'.join(parts)
+
+
+def _refuse_unsupported(**arguments) -> None:
+    """Haystack features this backend does not implement raise instead of being ignored."""
+    used = sorted(name for name, value in arguments.items() if value)
+    if used:
+        raise SearchBackendError(
+            f"The archive's search backend does not support {', '.join(used)}."
+        )
+
+
+def _refuse_other_models(models) -> None:
+    from archive.models import Article
+
+    others = {m for m in models or () if m is not Article}
+    if others:
+        names = ", ".join(sorted(m._meta.label for m in others))
+        raise SearchBackendError(f"The archive's index holds articles only, not {names}.")
+
+
+_FACET_OPTIONS = {"limit", "sort", "terms"}
+
+
+def _as_datetime(value):
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time.min)
+    return value
+
+
+def _date_unit(field: str, options: dict) -> str:
+    if field not in DATE_FIELDS:
+        raise SearchBackendError(f"{field!r} is not a date field: {', '.join(DATE_FIELDS)}.")
+    if options.get("gap_by") not in DATE_UNITS or options.get("gap_amount", 1) != 1:
+        raise SearchBackendError(
+            f"Date facets count by one {', '.join(DATE_UNITS)}, not {options.get('gap_amount')} "
+            f"{options.get('gap_by')}."
+        )
+    return DATE_UNITS[options["gap_by"]]
+
+
+def _refuse_facet(field: str, options: dict) -> None:
+    if field not in FACET_FIELDS:
+        raise SearchBackendError(
+            f"{field!r} is not a facet; the facets are {', '.join(FACET_FIELDS)}."
+        )
+    unknown = sorted(set(options) - _FACET_OPTIONS)
+    if unknown:
+        raise SearchBackendError(f"Facet options {', '.join(unknown)} are not supported.")
 
 
 def _date_column():
@@ -287,6 +382,20 @@ def _has_positive_terms(query: wq.Query) -> bool:
     return True
 
 
+class ArchiveWhooshSearchQuery(WhooshSearchQuery):
+    """Text queries as Haystack builds them; filters on fields go through `narrow()`."""
+
+    def build_query_fragment(self, field, filter_type, value):
+        if field != "content":
+            # The user query parser reads no field syntax (readers type words), so a field
+            # filter would silently search its text as words.
+            raise SearchBackendError(
+                f"filter()/exclude() on {field!r} is not supported by the archive's backend; "
+                f"use narrow('{field}:VALUE') (facets hold entity ids)."
+            )
+        return super().build_query_fragment(field, filter_type, value)
+
+
 class ArchiveWhooshEngine(BaseEngine):
     backend = ArchiveWhooshSearchBackend
-    query = WhooshSearchQuery
+    query = ArchiveWhooshSearchQuery

@@ -77,10 +77,21 @@ class DocValues:
         return mask
 
     def top_terms(
-        self, field: str, mask: np.ndarray, limit: int | None = None, by_name: bool = False
+        self,
+        field: str,
+        mask: np.ndarray,
+        limit: int | None = None,
+        by_name: bool = False,
+        only: set[str] | None = None,
     ) -> list[tuple[str, int]]:
+        """The field's terms in the masked documents with their counts, most frequent
+        first (or by name); `only` keeps just these terms."""
         column = self.columns[field]
         counts = column.counts(mask)
+        if only is not None:
+            keep = np.zeros(len(counts), dtype=bool)
+            keep[[column.term_ids[t] for t in only if t in column.term_ids]] = True
+            counts = np.where(keep, counts, 0)
         nonzero = np.flatnonzero(counts)
         if by_name:
             order = sorted(nonzero, key=lambda t: column.terms[t])

@@ -1,41 +1,65 @@
-"""Every article of a search, page after page, as flat rows for CSV and JSON Lines."""
+"""Every article of a search, page after page: CSV rows for spreadsheets, JSON Lines for code."""
 
 from __future__ import annotations
 
+import csv
+import json
 from collections.abc import Iterator
 
+from archive.models import Article
+from search.facets import ENTITY_FACETS
 from search.query import SearchParams, articles_in_order, base_queryset
+from search.serializers import entity_refs
 
-EXPORT_FIELDS = (
-    "id",
-    "title",
-    "url",
-    "source",
-    "author",
-    "published",
-    "person",
-    "place",
-    "organization",
-)
+CSV_FIELDS = ("id", "title", "url", "source", "author", "published", *ENTITY_FACETS)
 EXPORT_BATCH = 500
 
 
-def export_rows(params: SearchParams) -> Iterator[dict]:
+def exported_articles(params: SearchParams) -> Iterator[Article]:
+    """The search's articles, newest first, whatever page the reader was on."""
     sqs = base_queryset(params).order_by("-published")
     total = sqs.count()
     for start in range(0, total, EXPORT_BATCH):
         ids = [int(hit.pk) for hit in sqs[start : start + EXPORT_BATCH]]
-        for article in articles_in_order(ids):
-            grouped = article.entities_by_kind()
-            yield {
-                "id": article.pk,
-                "title": article.title,
-                "url": article.url or "",
-                "source": article.source,
-                "author": article.author,
-                "published": article.published.isoformat() if article.published else "",
-                **{kind: "; ".join(e.name for e in grouped[kind]) for kind in grouped},
-            }
+        yield from articles_in_order(ids)
+
+
+def _fields(article: Article) -> dict:
+    return {
+        "id": article.pk,
+        "title": article.title,
+        "url": article.url or "",
+        "source": article.source,
+        "author": article.author,
+        "published": article.published.isoformat() if article.published else "",
+    }
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_lines(params: SearchParams) -> Iterator[str]:
+    """A header and one row an article; names of a kind are joined with "; "."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_FIELDS)
+    for article in exported_articles(params):
+        grouped = article.entities_by_kind()
+        row = {
+            **_fields(article),
+            **{kind: "; ".join(e.name for e in grouped[kind]) for kind in grouped},
+        }
+        yield writer.writerow([inert_cell(row.get(f, "")) for f in CSV_FIELDS])
+
+
+def jsonl_lines(params: SearchParams, include_body: bool = False) -> Iterator[str]:
+    """One JSON object an article, its entities as arrays of {id, name}."""
+    for article in exported_articles(params):
+        row = {**_fields(article), **entity_refs(article)}
+        if include_body:
+            row["body"] = article.body
+        yield json.dumps(row, ensure_ascii=False) + "\n"
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection).

@@ -1,78 +1,118 @@
 """Searches as readers ask for them: parameters in, ranked articles and facet counts out.
 
-Views (HTML, JSON, exports) parse the request with `parse_params` and call `run_search`; the
-search itself speaks only Haystack's API, so another Haystack backend would serve it unchanged.
+Views (HTML, JSON, exports) parse the request with `parse_params` and call `run_search`. A
+`SearchParams` makes every link a page offers (one change each), so no link drops a filter.
 """
 
 from __future__ import annotations
 
-import re
+import calendar
+import dataclasses
 from dataclasses import dataclass, field
-from datetime import date
-from urllib.parse import urlencode
+from datetime import date, timedelta
 
 from django.http import QueryDict
+from django.urls import reverse
 from haystack.query import SearchQuerySet
 
 from archive.curation import resolve_entity_ids
-from archive.models import Article, Entity, EntityKind
+from archive.models import Article
+from search.facets import FACETS, BadParameter, Facet, is_whole_number
 from search.keys import source_key
 from search.snippets import query_terms, snippet
 
-ENTITY_FACETS = tuple(EntityKind.values)
-FACETS = (*ENTITY_FACETS, "source")
 SORTS = {"relevance": None, "newest": "-published", "oldest": "published"}
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
 MAX_QUERY_LENGTH = 1000
 FACET_LIMIT = 50
+# More buckets than this and the histogram shows only the ones with articles.
+MAX_DATE_BUCKETS = 400
 
 
-class BadParameter(ValueError):
-    """A request parameter that cannot be searched; the message says which and why."""
-
-
-@dataclass
+@dataclass(frozen=True)
 class SearchParams:
     q: str = ""
-    selected: dict[str, list[str]] = field(default_factory=dict)
-    excluded: dict[str, list[str]] = field(default_factory=dict)
-    any_of: set[str] = field(default_factory=set)  # facets whose values combine with OR
+    selected: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    excluded: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    any_of: frozenset[str] = frozenset()  # facets whose values combine with OR
     date_from: date | None = None
     date_to: date | None = None
     sort: str = "relevance"
     page: int = 1
 
-    def querydict(self, **changes) -> QueryDict:
-        """These parameters as a URL query, with `changes` applied (None removes)."""
-        data: dict[str, list[str]] = {}
-        if self.q:
-            data["q"] = [self.q]
-        for facet in FACETS:
-            if self.selected.get(facet):
-                data[facet] = list(self.selected[facet])
-            if self.excluded.get(facet):
-                data[f"exclude_{facet}"] = list(self.excluded[facet])
-            if facet in self.any_of:
-                data[f"{facet}_op"] = ["or"]
-        if self.date_from:
-            data["date_from"] = [self.date_from.isoformat()]
-        if self.date_to:
-            data["date_to"] = [self.date_to.isoformat()]
-        if self.sort != "relevance":
-            data["sort"] = [self.sort]
-        for key, value in changes.items():
-            if value is None:
-                data.pop(key, None)
-            else:
-                data[key] = value if isinstance(value, list) else [value]
+    # The URL
+
+    def querydict(self) -> QueryDict:
         query = QueryDict(mutable=True)
-        for key, values in data.items():
-            query.setlist(key, values)
+        if self.q:
+            query["q"] = self.q
+        for facet in FACETS:
+            if self.selected.get(facet.name):
+                query.setlist(facet.name, list(self.selected[facet.name]))
+            if self.excluded.get(facet.name):
+                query.setlist(f"exclude_{facet.name}", list(self.excluded[facet.name]))
+            if facet.name in self.any_of:
+                query[f"{facet.name}_op"] = "or"
+        if self.date_from:
+            query["date_from"] = self.date_from.isoformat()
+        if self.date_to:
+            query["date_to"] = self.date_to.isoformat()
+        if self.sort != "relevance":
+            query["sort"] = self.sort
+        if self.page != 1:
+            query["page"] = str(self.page)
         return query
 
-    def url(self, **changes) -> str:
-        return "?" + urlencode(self.querydict(**changes), doseq=True)
+    @property
+    def querystring(self) -> str:
+        return self.querydict().urlencode()
+
+    def url(self) -> str:
+        """A link to the search page with this search."""
+        return reverse("search:search") + "?" + self.querystring
+
+    # One change each; every change but paging goes back to the first page.
+
+    def _changed(self, **changes) -> SearchParams:
+        return dataclasses.replace(self, **{"page": 1, **changes})
+
+    def _with(self, groups: str, facet: str, values: tuple[str, ...]) -> SearchParams:
+        current = dict(getattr(self, groups))
+        current.pop(facet, None)
+        if values:
+            current[facet] = tuple(dict.fromkeys(values))
+        return self._changed(**{groups: current})
+
+    def selecting(self, facet: str, value: str) -> SearchParams:
+        return self._with("selected", facet, (*self.selected.get(facet, ()), value))
+
+    def deselecting(self, facet: str, value: str) -> SearchParams:
+        return self._with("selected", facet, _without(self.selected.get(facet, ()), value))
+
+    def excluding(self, facet: str, value: str) -> SearchParams:
+        return self._with("excluded", facet, (*self.excluded.get(facet, ()), value))
+
+    def including(self, facet: str, value: str) -> SearchParams:
+        return self._with("excluded", facet, _without(self.excluded.get(facet, ()), value))
+
+    def toggling_operator(self, facet: str) -> SearchParams:
+        return self._changed(any_of=self.any_of ^ {facet})
+
+    def between(self, start: date | None, end: date | None) -> SearchParams:
+        return self._changed(date_from=start, date_to=end)
+
+    def sorted_by(self, sort: str) -> SearchParams:
+        return self._changed(sort=sort)
+
+    def searching(self, q: str) -> SearchParams:
+        return self._changed(q=q)
+
+    def on_page(self, page: int) -> SearchParams:
+        return dataclasses.replace(self, page=page)
+
+    def without_filters(self) -> SearchParams:
+        return SearchParams(q=self.q, sort=self.sort)
 
     @property
     def has_filters(self) -> bool:
@@ -83,18 +123,30 @@ class SearchParams:
             or self.date_to
         )
 
+    @property
+    def filter_count(self) -> int:
+        dates = 1 if self.date_from or self.date_to else 0
+        chosen = sum(len(v) for v in self.selected.values())
+        return chosen + sum(len(v) for v in self.excluded.values()) + dates
 
-# ASCII digits only: str.isdigit() also takes "²" and "①", which int() refuses.
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+    @property
+    def sort_links(self) -> list[tuple[str, str, bool]]:
+        """(sort, link, current) for each order; without words, relevance is not offered."""
+        sorts = [s for s in SORTS if self.q or s != "relevance"]
+        return [(s, self.sorted_by(s).url(), s == self.shown_sort) for s in sorts]
+
+    @property
+    def first_page(self) -> SearchParams:
+        return self.on_page(1)
+
+    @property
+    def shown_sort(self) -> str:
+        """The order results are listed in: without words there is no relevance."""
+        return "newest" if self.sort == "relevance" and not self.q else self.sort
 
 
-def _entity_ids(values: list[str], name: str) -> list[str]:
-    ids = []
-    for value in values:
-        if not _WHOLE_NUMBER.fullmatch(value.strip()):
-            raise BadParameter(f"'{name}' takes entity ids (whole numbers), not {value[:40]!r}.")
-        ids.append(str(int(value)))
-    return ids
+def _without(values: tuple[str, ...], value: str) -> tuple[str, ...]:
+    return tuple(v for v in values if v != value)
 
 
 def _date(value: str | None, name: str) -> date | None:
@@ -108,43 +160,51 @@ def _date(value: str | None, name: str) -> date | None:
 
 def parse_params(query: QueryDict) -> SearchParams:
     """Validate request parameters; raises BadParameter with a message for the reader."""
-    params = SearchParams(q=query.get("q", "").strip())
-    if len(params.q) > MAX_QUERY_LENGTH:
+    q = query.get("q", "").strip()
+    if len(q) > MAX_QUERY_LENGTH:
         raise BadParameter(f"The query is longer than {MAX_QUERY_LENGTH} characters.")
+    selected, excluded, any_of = {}, {}, set()
     for facet in FACETS:
-        values = [v for v in query.getlist(facet) if v.strip()]
-        excluded = [v for v in query.getlist(f"exclude_{facet}") if v.strip()]
-        if facet in ENTITY_FACETS:
-            values = _entity_ids(values, facet)
-            excluded = _entity_ids(excluded, f"exclude_{facet}")
-        if facet in ENTITY_FACETS:
+        values = facet.clean(query.getlist(facet.name), facet.name)
+        exclusions = facet.clean(query.getlist(f"exclude_{facet.name}"), f"exclude_{facet.name}")
+        if facet.is_entity:
             # Bookmarked searches keep working after a merge: old ids mean the survivor.
-            current = resolve_entity_ids(int(v) for v in [*values, *excluded])
+            current = resolve_entity_ids(int(v) for v in [*values, *exclusions])
             values = [str(current[int(v)]) for v in values]
-            excluded = [str(current[int(v)]) for v in excluded]
-        params.selected[facet] = list(dict.fromkeys(values))
-        params.excluded[facet] = list(dict.fromkeys(excluded))
-        operator = query.get(f"{facet}_op", "and").lower()
+            exclusions = [str(current[int(v)]) for v in exclusions]
+        if values:
+            selected[facet.name] = tuple(dict.fromkeys(values))
+        if exclusions:
+            excluded[facet.name] = tuple(dict.fromkeys(exclusions))
+        operator = query.get(f"{facet.name}_op", "and").lower()
         if operator not in {"and", "or"}:
-            raise BadParameter(f"'{facet}_op' is 'and' or 'or', not {operator[:20]!r}.")
+            raise BadParameter(f"'{facet.name}_op' is 'and' or 'or', not {operator[:20]!r}.")
         if operator == "or":
-            params.any_of.add(facet)
-    params.date_from = _date(query.get("date_from"), "date_from")
-    params.date_to = _date(query.get("date_to"), "date_to")
-    if params.date_from and params.date_to and params.date_from > params.date_to:
+            any_of.add(facet.name)
+    date_from = _date(query.get("date_from"), "date_from")
+    date_to = _date(query.get("date_to"), "date_to")
+    if date_from and date_to and date_from > date_to:
         raise BadParameter("'date_from' is after 'date_to'.")
-    params.sort = query.get("sort", "relevance") or "relevance"
-    if params.sort not in SORTS:
-        raise BadParameter(f"'sort' is one of {', '.join(SORTS)}, not {params.sort[:20]!r}.")
+    sort = query.get("sort", "relevance") or "relevance"
+    if sort not in SORTS:
+        raise BadParameter(f"'sort' is one of {', '.join(SORTS)}, not {sort[:20]!r}.")
     page = query.get("page", "1") or "1"
-    if not _WHOLE_NUMBER.fullmatch(page) or not 1 <= int(page) <= MAX_PAGE:
+    if not is_whole_number(page) or not 1 <= int(page) <= MAX_PAGE:
         raise BadParameter(f"'page' is a whole number from 1 to {MAX_PAGE}.")
-    params.page = int(page)
-    return params
+    return SearchParams(
+        q=q,
+        selected=selected,
+        excluded=excluded,
+        any_of=frozenset(any_of),
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,
+        page=int(page),
+    )
 
 
-def _term(facet: str, value: str) -> str:
-    return f"{facet}:{source_key(value) if facet == 'source' else value}"
+def _term(facet: Facet, value: str) -> str:
+    return f"{facet.name}:{facet.term(value)}"
 
 
 def base_queryset(params: SearchParams, skip_facet: str | None = None) -> SearchQuerySet:
@@ -152,14 +212,14 @@ def base_queryset(params: SearchParams, skip_facet: str | None = None) -> Search
     sqs = SearchQuerySet().models(Article)
     sqs = sqs.raw_search(params.q) if params.q else sqs.all()
     for facet in FACETS:
-        chosen = params.selected.get(facet, [])
-        if chosen and facet != skip_facet:
-            if facet in params.any_of:
+        chosen = params.selected.get(facet.name, ())
+        if chosen and facet.name != skip_facet:
+            if facet.name in params.any_of:
                 sqs = sqs.narrow(" OR ".join(_term(facet, v) for v in chosen))
             else:
                 for value in chosen:
                     sqs = sqs.narrow(_term(facet, value))
-        for value in params.excluded.get(facet, []):
+        for value in params.excluded.get(facet.name, ()):
             sqs = sqs.narrow(f"NOT {_term(facet, value)}")
     if params.date_from or params.date_to:
         # Both bounds, zero-padded: Whoosh reads "[20250101 TO ]" as an unparseable date and
@@ -171,18 +231,83 @@ def base_queryset(params: SearchParams, skip_facet: str | None = None) -> Search
 
 @dataclass
 class FacetValue:
+    """One value of a facet in a search, with the links that change the search by it."""
+
+    facet: Facet
     value: str
     name: str
     count: int
-    selected: bool
-    excluded: bool = False
+    params: SearchParams
 
-    def as_dict(self, facet: str) -> dict:
-        key = "name" if facet == "source" else "id"
-        data = {key: self.value if facet == "source" else int(self.value)}
-        if facet != "source":
-            data["name"] = self.name
-        return {**data, "count": self.count, "selected": self.selected, "excluded": self.excluded}
+    @property
+    def selected(self) -> bool:
+        return self.value in self.params.selected.get(self.facet.name, ())
+
+    @property
+    def excluded(self) -> bool:
+        return self.value in self.params.excluded.get(self.facet.name, ())
+
+    @property
+    def select_url(self) -> str:
+        return self.params.selecting(self.facet.name, self.value).url()
+
+    @property
+    def deselect_url(self) -> str:
+        return self.params.deselecting(self.facet.name, self.value).url()
+
+    @property
+    def exclude_url(self) -> str:
+        return self.params.excluding(self.facet.name, self.value).url()
+
+    @property
+    def include_url(self) -> str:
+        return self.params.including(self.facet.name, self.value).url()
+
+    def as_dict(self) -> dict:
+        return {
+            **self.facet.as_json(self.value, self.name),
+            "count": self.count,
+            "selected": self.selected,
+            "excluded": self.excluded,
+        }
+
+
+@dataclass
+class FacetColumn:
+    facet: Facet
+    values: list[FacetValue]
+    params: SearchParams
+    more: bool = False  # values beyond these exist in the result set
+
+    def __iter__(self):
+        return iter(self.values)
+
+    @property
+    def any_of(self) -> bool:
+        return self.facet.name in self.params.any_of
+
+    @property
+    def toggle_url(self) -> str:
+        return self.params.toggling_operator(self.facet.name).url()
+
+    @property
+    def chosen(self) -> int:
+        name = self.facet.name
+        return len(self.params.selected.get(name, ())) + len(self.params.excluded.get(name, ()))
+
+
+@dataclass
+class DateBucket:
+    start: date
+    end: date
+    count: int
+    unit: str
+    params: SearchParams
+    percent: int = 0  # of the tallest bar
+
+    @property
+    def url(self) -> str:
+        return self.params.between(self.start, self.end).url()
 
 
 @dataclass
@@ -191,8 +316,8 @@ class SearchOutcome:
     count: int
     articles: list[Article]
     snippets: dict[int, str]
-    facets: dict[str, list[FacetValue]]
-    dates: list[dict]
+    facets: dict[str, FacetColumn]
+    dates: list[DateBucket]
     date_unit: str
     suggestion: str | None
     names: dict[str, dict[str, str]]
@@ -202,11 +327,52 @@ class SearchOutcome:
     def pages(self) -> int:
         return max(1, -(-self.count // self.page_size))
 
+    @property
+    def prev_url(self) -> str | None:
+        return self.params.on_page(self.params.page - 1).url() if self.params.page > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        last = min(self.pages, MAX_PAGE)
+        return self.params.on_page(self.params.page + 1).url() if self.params.page < last else None
+
+    @property
+    def suggestion_params(self) -> SearchParams | None:
+        return self.params.searching(self.suggestion) if self.suggestion else None
+
+    @property
+    def chips(self) -> list[Chip]:
+        """The filters in force, each with the link that removes it."""
+        params, chips = self.params, []
+        for facet in FACETS:
+            names = self.names.get(facet.name, {})
+            any_of = facet.name in params.any_of and len(params.selected.get(facet.name, ())) > 1
+            for value in params.selected.get(facet.name, ()):
+                remove = params.deselecting(facet.name, value)
+                chips.append(Chip(names.get(value, value), facet.name, remove.url(), any_of=any_of))
+            for value in params.excluded.get(facet.name, ()):
+                remove = params.including(facet.name, value)
+                chips.append(Chip(names.get(value, value), facet.name, remove.url(), excluded=True))
+        if params.date_from or params.date_to:
+            start = params.date_from.isoformat() if params.date_from else "…"
+            end = params.date_to.isoformat() if params.date_to else "…"
+            chips.append(Chip(f"{start} – {end}", "date", params.between(None, None).url()))
+        return chips
+
+
+@dataclass
+class Chip:
+    label: str
+    facet: str
+    url: str  # the search without this filter
+    excluded: bool = False
+    any_of: bool = False  # one of several values combined with OR
+
 
 def run_search(params: SearchParams, page_size: int = PAGE_SIZE) -> SearchOutcome:
     sqs = base_queryset(params)
     for facet in FACETS:
-        sqs = sqs.facet(facet, limit=FACET_LIMIT)
+        sqs = sqs.facet(facet.name, limit=FACET_LIMIT + 1)
     date_unit = _date_unit(params)
     sqs = sqs.date_facet("published", date(1, 1, 1), date(9999, 12, 31), gap_by=date_unit)
     if SORTS[params.sort]:
@@ -216,19 +382,22 @@ def run_search(params: SearchParams, page_size: int = PAGE_SIZE) -> SearchOutcom
     count = sqs.count()
     counts = sqs.facet_counts() or {}
     fields = dict(counts.get("fields", {}))
-    for facet in params.any_of:
+    for name in params.any_of:
         # OR-ed facets count without their own selection, so the alternatives stay visible.
-        if params.selected.get(facet):
-            own = base_queryset(params, skip_facet=facet).facet(facet, limit=FACET_LIMIT)
-            fields[facet] = own.facet_counts().get("fields", {}).get(facet, [])
+        if params.selected.get(name):
+            own = base_queryset(params, skip_facet=name).facet(name, limit=FACET_LIMIT + 1)
+            fields[name] = own.facet_counts().get("fields", {}).get(name, [])
     articles = articles_in_order([int(h.pk) for h in hits])
-    if fields.get("source"):
-        by_key = source_names()
-        fields["source"] = [(by_key.get(key, key), n) for key, n in fields["source"]]
-    names = _facet_names(fields, params)
-    facets = {
-        facet: _facet_values(facet, fields.get(facet, []), params, names[facet]) for facet in FACETS
-    }
+    columns, names = {}, {}
+    for facet in FACETS:
+        counted = _counted_values(facet, fields.get(facet.name, []))
+        more = len(counted) > FACET_LIMIT
+        counted = counted[:FACET_LIMIT]
+        wanted = {v for v, _ in counted}
+        wanted |= {*params.selected.get(facet.name, ()), *params.excluded.get(facet.name, ())}
+        names[facet.name] = facet.names(wanted)
+        values = _facet_values(facet, counted, params, names[facet.name])
+        columns[facet.name] = FacetColumn(facet, values, params, more)
     terms = query_terms(params.q)
     suggestion = None
     if params.q:
@@ -240,16 +409,123 @@ def run_search(params: SearchParams, page_size: int = PAGE_SIZE) -> SearchOutcom
         count=count,
         articles=articles,
         snippets={a.pk: snippet(a.body, terms) for a in articles},
-        facets=facets,
-        dates=[
-            {"start": start.date(), "count": n}
-            for start, n in counts.get("dates", {}).get("published", [])
-        ],
+        facets=columns,
+        dates=date_buckets(counts.get("dates", {}).get("published", []), date_unit, params),
         date_unit=date_unit,
         suggestion=suggestion,
         names=names,
         page_size=page_size,
     )
+
+
+@dataclass
+class FacetPage:
+    """Every value of one facet in a search's results, a page at a time."""
+
+    column: FacetColumn
+    contains: str
+    offset: int
+    total: int
+    limit: int
+
+    @property
+    def last_shown(self) -> int:
+        return self.offset + len(self.column.values)
+
+    def _query(self, offset: int) -> str:
+        query = self.column.params.first_page.querydict()
+        if self.contains:
+            query["contains"] = self.contains
+        if offset:
+            query["offset"] = str(offset)
+        return query.urlencode()
+
+    @property
+    def previous_query(self) -> str:
+        return self._query(max(self.offset - self.limit, 0))
+
+    @property
+    def next_query(self) -> str:
+        return self._query(self.offset + self.limit)
+
+
+def facet_values_page(
+    params: SearchParams, facet: Facet, contains: str = "", offset: int = 0, limit: int = 100
+) -> FacetPage:
+    """The facet's values in the current results, most frequent first, optionally only those
+    whose name (or alias) contains `contains`, accents and case aside."""
+    sqs = base_queryset(params, skip_facet=facet.name if facet.name in params.any_of else None)
+    only = None
+    if contains:
+        only = {facet.term(v) for v in matching_values(facet, contains)}
+    options = {"limit": None} if only is None else {"limit": None, "terms": only}
+    counted = _counted_values(
+        facet, sqs.facet(facet.name, **options).facet_counts().get("fields", {}).get(facet.name, [])
+    )
+    shown = counted[offset : offset + limit]
+    names = facet.names({v for v, _ in shown})
+    values = _facet_values(facet, shown, params, names, keep_chosen=False)
+    column = FacetColumn(facet, values, params, more=offset + limit < len(counted))
+    return FacetPage(column, contains, offset, len(counted), limit)
+
+
+def matching_values(facet: Facet, contains: str) -> list[str]:
+    """URL values of the facet whose name contains the text (accents and case folded)."""
+    from archive.models import Entity
+    from archive.names import normalize_key
+
+    if facet.is_entity:
+        ids = Entity.objects.search_names(contains, kind=facet.kind).values_list("pk", flat=True)
+        return [str(pk) for pk in ids]
+    wanted = normalize_key(contains)
+    return [name for name in source_names().values() if wanted in normalize_key(name)]
+
+
+def _counted_values(facet: Facet, counted: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Index terms with their counts, as URL values (a source's name, not its hash)."""
+    if facet.is_entity or not counted:
+        return counted
+    by_key = source_names()
+    return [(by_key[key], n) for key, n in counted if key in by_key]
+
+
+def date_buckets(rows: list, unit: str, params: SearchParams) -> list[DateBucket]:
+    """The histogram's bars, empty ones included between the first and the last."""
+    counts = {start.date(): n for start, n in rows}
+    if not counts:
+        return []
+    starts = sorted(counts)
+    filled = list(_bucket_starts(starts[0], starts[-1], unit, MAX_DATE_BUCKETS)) or starts
+    peak = max(counts.values())
+    return [
+        DateBucket(
+            start,
+            _bucket_end(start, unit),
+            counts.get(start, 0),
+            unit,
+            params,
+            round(100 * counts.get(start, 0) / peak),
+        )
+        for start in filled
+    ]
+
+
+def _bucket_starts(first: date, last: date, unit: str, most: int) -> list[date]:
+    # `last` is a bucket's start, so no bucket before it can end on the calendar's last day.
+    starts = [first]
+    while starts[-1] < last:
+        if len(starts) >= most:
+            return []
+        starts.append(_bucket_end(starts[-1], unit) + timedelta(days=1))
+    return starts
+
+
+def _bucket_end(start: date, unit: str) -> date:
+    if unit == "year":
+        return date(start.year, 12, 31)
+    if unit == "month":
+        return date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
+    return start
 
 
 def _day(value: date) -> str:
@@ -258,7 +534,10 @@ def _day(value: date) -> str:
 
 def _date_unit(params: SearchParams) -> str:
     if params.date_from and params.date_to:
-        return "month" if (params.date_to - params.date_from).days <= 3 * 366 else "year"
+        days = (params.date_to - params.date_from).days
+        if days <= 62:
+            return "day"
+        return "month" if days <= 3 * 366 else "year"
     return "year"
 
 
@@ -267,41 +546,28 @@ def articles_in_order(ids: list[int]) -> list[Article]:
     return [found[pk] for pk in ids if pk in found]
 
 
-def _facet_names(fields: dict, params: SearchParams) -> dict[str, dict[str, str]]:
-    """Names for facet values, from the database: an index holds ids, never names."""
-    names: dict[str, dict[str, str]] = {facet: {} for facet in FACETS}
-    wanted = {
-        facet: {v for v, _ in fields.get(facet, [])}
-        | set(params.selected.get(facet, []))
-        | set(params.excluded.get(facet, []))
-        for facet in FACETS
-    }
-    entity_ids = {int(v) for facet in ENTITY_FACETS for v in wanted[facet]}
-    for entity in Entity.objects.filter(pk__in=entity_ids).only("pk", "name", "kind"):
-        names[entity.kind][str(entity.pk)] = entity.name
-    names["source"] = {value: value for value in wanted["source"]}
-    return names
-
-
 def source_names() -> dict[str, str]:
     """Index key of each source, to its name."""
     sources = Article.objects.order_by().values_list("source", flat=True).distinct()
     return {source_key(s): s for s in sources if s}
 
 
-def _facet_values(facet, counted, params: SearchParams, names) -> list[FacetValue]:
-    selected = set(params.selected.get(facet, []))
-    excluded = set(params.excluded.get(facet, []))
-    values = []
-    for value, count in counted:
-        if value not in names:
-            continue  # an entity deleted since the article was indexed
-        values.append(
-            FacetValue(value, names.get(value, value), count, value in selected, value in excluded)
-        )
-    shown = {v.value for v in values}
-    for value in sorted((selected | excluded) - shown):
-        values.append(
-            FacetValue(value, names.get(value, value), 0, value in selected, value in excluded)
-        )
+def _facet_values(
+    facet: Facet,
+    counted: list[tuple[str, int]],
+    params: SearchParams,
+    names: dict[str, str],
+    keep_chosen: bool = True,
+) -> list[FacetValue]:
+    values = [
+        FacetValue(facet, value, names[value], count, params)
+        for value, count in counted
+        if value in names  # an entity deleted since the article was indexed
+    ]
+    if keep_chosen:
+        # A chosen value stays in its column (to be removed) even when nothing matches it.
+        shown = {v.value for v in values}
+        chosen = {*params.selected.get(facet.name, ()), *params.excluded.get(facet.name, ())}
+        for value in sorted(chosen - shown):
+            values.append(FacetValue(facet, value, names.get(value, value), 0, params))
     return values

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from archive.models import Article, Entity, EntityKind
-from search.query import FACETS, SearchOutcome
+from archive.models import Article, Entity
+from search.facets import FACETS
+from search.query import FacetPage, SearchOutcome
 
 
 def entity_refs(article: Article) -> dict[str, list[dict]]:
@@ -56,9 +57,12 @@ def entity_detail(entity: Entity) -> dict:
 
 
 def search_response(outcome: SearchOutcome) -> dict:
-    facets = {facet: [value.as_dict(facet) for value in outcome.facets[facet]] for facet in FACETS}
+    facets = {
+        facet.name: [value.as_dict() for value in outcome.facets[facet.name].values]
+        for facet in FACETS
+    }
     facets["date"] = [
-        {"start": row["start"].isoformat(), "count": row["count"], "unit": outcome.date_unit}
+        {"start": row.start.isoformat(), "count": row.count, "unit": row.unit}
         for row in outcome.dates
     ]
     return {
@@ -68,7 +72,19 @@ def search_response(outcome: SearchOutcome) -> dict:
         "suggestion": outcome.suggestion,
         "results": [article_summary(a, outcome.snippets.get(a.pk, "")) for a in outcome.articles],
         "facets": facets,
+        "more": [facet.name for facet in FACETS if outcome.facets[facet.name].more],
     }
 
 
-KINDS = tuple(EntityKind.values)
+def facet_page_response(page: FacetPage) -> dict:
+    return {
+        "facet": page.column.facet.name,
+        "contains": page.contains,
+        "offset": page.offset,
+        "total": page.total,
+        "more": page.column.more,
+        "values": [
+            {**value.as_dict(), "select_url": value.select_url, "exclude_url": value.exclude_url}
+            for value in page.column.values
+        ],
+    }

@@ -1,7 +1,9 @@
 """ "Did you mean": the closest known word for each unknown word of a query.
 
-Words are looked up in the vocabulary of the (unstemmed) title field, read once per index
-generation; rapidfuzz ranks candidates, so a suggestion costs milliseconds, with or without hits.
+Words are looked up in the vocabulary of titles as written, read once per index generation;
+accents and case are folded for the comparison, and a suggestion keeps the archive's most
+frequent spelling ("Zürich", "Moura"). rapidfuzz ranks candidates, so a suggestion costs
+milliseconds, with or without hits.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import threading
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+from whoosh.support.charset import accent_map
 
 from search.docvalues import leaf_readers
 
@@ -25,6 +28,7 @@ class Vocabulary:
         self._generation = None
         self._frequencies: dict[str, int] = {}
         self._words: list[str] = []
+        self._spellings: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def _load(self, searcher) -> None:
@@ -34,12 +38,18 @@ class Vocabulary:
                 return
             reader = searcher.reader()
             frequencies: dict[str, int] = {}
+            spellings: dict[str, tuple[int, str]] = {}
             if self.field in reader.schema:
                 for term, info in reader.iter_field(self.field):
                     word = term.decode("utf-8") if isinstance(term, bytes) else term
-                    if len(word) > 2 and not word.isdigit():
-                        frequencies[word] = info.doc_frequency()
+                    if len(word) <= 2 or word.isdigit():
+                        continue
+                    key, count = fold(word), info.doc_frequency()
+                    frequencies[key] = frequencies.get(key, 0) + count
+                    if count > spellings.get(key, (0, ""))[0]:
+                        spellings[key] = (count, word)
             self._frequencies = frequencies
+            self._spellings = {key: word for key, (_, word) in spellings.items()}
             self._words = list(frequencies)
             self._generation = generation
 
@@ -51,11 +61,11 @@ class Vocabulary:
         self._load(searcher)
         changed, suggestion = False, query_string
         for word in words:
-            lowered = word.lower()
-            if lowered in self._frequencies or len(lowered) < 3 or lowered.isdigit():
+            key = fold(word)
+            if key in self._frequencies or len(key) < 3 or key.isdigit():
                 continue
             matches = process.extract(
-                lowered,
+                key,
                 self._words,
                 scorer=OSA.normalized_similarity,
                 limit=5,
@@ -64,6 +74,13 @@ class Vocabulary:
             if not matches:
                 continue
             best = max(matches, key=lambda m: (m[1], self._frequencies[m[0]]))[0]
-            suggestion = re.sub(rf"\b{re.escape(word)}\b", best, suggestion, count=1)
+            spelling = self._spellings[best]
+            pattern = re.compile(rf"\b{re.escape(word)}\b")
+            suggestion = pattern.sub(lambda _, spelling=spelling: spelling, suggestion, count=1)
             changed = True
         return suggestion if changed else None
+
+
+def fold(word: str) -> str:
+    """A word as the index compares it: accents and case folded, as the text analyzers do."""
+    return word.lower().translate(accent_map)

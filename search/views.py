@@ -1,23 +1,15 @@
-import csv
-import json
-
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from archive.curation import survivor_of
 from archive.models import Article, Entity
 from search import serializers
-from search.exports import EXPORT_FIELDS, export_rows, inert_cell
-from search.query import ENTITY_FACETS, FACETS, BadParameter, parse_params, run_search
+from search.exports import csv_lines, jsonl_lines
+from search.facets import ENTITY_FACETS, BadParameter, facet_named, is_whole_number
+from search.query import FacetPage, facet_values_page, parse_params, run_search
 
-KIND_LABELS = {
-    "person": "People",
-    "place": "Places",
-    "organization": "Organizations",
-    "source": "Sources",
-}
+FACET_PAGE_SIZE = 100
 
 
 @require_GET
@@ -27,90 +19,28 @@ def search_page(request):
     except BadParameter as error:
         return render(request, "search/search.html", {"error": str(error)}, status=400)
     outcome = run_search(params)
-    peak = max((row["count"] for row in outcome.dates), default=0)
-    columns = [
-        {
-            "facet": facet,
-            "label": KIND_LABELS[facet],
-            "values": [
-                {
-                    "item": value,
-                    "select_url": params.url(
-                        **{facet: [*params.selected.get(facet, []), value.value], "page": None}
-                    ),
-                    "deselect_url": params.url(
-                        **{
-                            facet: [v for v in params.selected.get(facet, []) if v != value.value]
-                            or None,
-                            "page": None,
-                        }
-                    ),
-                    "exclude_url": params.url(
-                        **{
-                            f"exclude_{facet}": [*params.excluded.get(facet, []), value.value],
-                            "page": None,
-                        }
-                    ),
-                }
-                for value in outcome.facets[facet]
-            ],
-            "any_of": facet in params.any_of,
-            "toggle_url": params.url(
-                **{f"{facet}_op": None if facet in params.any_of else "or", "page": None}
-            ),
-        }
-        for facet in FACETS
-    ]
-    chips = []
-    for facet in FACETS:
-        for value in params.selected.get(facet, []):
-            rest = [v for v in params.selected[facet] if v != value] or None
-            chips.append(
-                {
-                    "label": outcome.names[facet].get(value, value),
-                    "facet": facet,
-                    "url": params.url(**{facet: rest, "page": None}),
-                    "excluded": False,
-                }
-            )
-        for value in params.excluded.get(facet, []):
-            rest = [v for v in params.excluded[facet] if v != value] or None
-            chips.append(
-                {
-                    "label": outcome.names[facet].get(value, value),
-                    "facet": facet,
-                    "url": params.url(**{f"exclude_{facet}": rest, "page": None}),
-                    "excluded": True,
-                }
-            )
-    context = {
-        "outcome": outcome,
-        "params": params,
-        "columns": columns,
-        "chips": chips,
-        "dates": [
-            {**row, "percent": round(100 * row["count"] / peak) if peak else 0}
-            for row in outcome.dates
-        ],
-        "prev_url": params.url(page=str(params.page - 1)) if params.page > 1 else None,
-        "next_url": params.url(page=str(params.page + 1)) if params.page < outcome.pages else None,
-        "clear_url": params.url(
-            **{f: None for f in FACETS},
-            **{f"exclude_{f}": None for f in FACETS},
-            date_from=None,
-            date_to=None,
-            page=None,
-        ),
-        "suggestion_url": params.url(q=outcome.suggestion, page=None)
-        if outcome.suggestion
-        else None,
-        "sort_relevance": params.url(sort=None, page=None),
-        "sort_newest": params.url(sort="newest", page=None),
-        "sort_oldest": params.url(sort="oldest", page=None),
-        "export_csv": reverse("search:export", args=["csv"]) + params.url(page=None),
-        "export_jsonl": reverse("search:export", args=["jsonl"]) + params.url(page=None),
-    }
-    return render(request, "search/search.html", context)
+    return render(request, "search/search.html", {"outcome": outcome, "params": params})
+
+
+@require_GET
+def facet_page(request, facet: str):
+    """Every value of one facet in the current results, searchable by name."""
+    try:
+        page = _facet_values(request, facet)
+    except BadParameter as error:
+        return render(request, "search/facet.html", {"error": str(error)}, status=400)
+    return render(request, "search/facet.html", {"page": page, "params": page.column.params})
+
+
+def _facet_values(request, facet: str) -> FacetPage:
+    params = parse_params(request.GET)
+    offset = request.GET.get("offset", "0")
+    if not is_whole_number(offset):
+        raise BadParameter(f"'offset' is a whole number, not {offset[:20]!r}.")
+    contains = request.GET.get("contains", "").strip()[:100]
+    return facet_values_page(
+        params, facet_named(facet), contains, int(offset), limit=FACET_PAGE_SIZE
+    )
 
 
 def _bad_request(error: Exception) -> JsonResponse:
@@ -144,6 +74,15 @@ def api_entity(request, pk: int):
 
 
 @require_GET
+def api_facet(request, facet: str):
+    try:
+        page = _facet_values(request, facet)
+    except BadParameter as error:
+        return _bad_request(error)
+    return JsonResponse(serializers.facet_page_response(page))
+
+
+@require_GET
 def api_autocomplete(request):
     kind = request.GET.get("kind", "")
     if kind and kind not in ENTITY_FACETS:
@@ -160,30 +99,18 @@ def api_autocomplete(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @require_GET
 def export(request, fmt: str):
     try:
         params = parse_params(request.GET)
     except BadParameter as error:
         return HttpResponse(str(error), status=400, content_type="text/plain")
-    rows = export_rows(params)
     if fmt == "csv":
-        writer = csv.writer(_Echo())
-        lines = (
-            writer.writerow(row)
-            for row in (
-                [*EXPORT_FIELDS],
-                *([inert_cell(row[f]) for f in EXPORT_FIELDS] for row in rows),
-            )
-        )
-        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(csv_lines(params), content_type="text/csv; charset=utf-8")
     else:
-        lines = (json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-        response = StreamingHttpResponse(lines, content_type="application/x-ndjson")
+        include_body = request.GET.get("include") == "body"
+        response = StreamingHttpResponse(
+            jsonl_lines(params, include_body), content_type="application/x-ndjson"
+        )
     response["Content-Disposition"] = f'attachment; filename="articles.{fmt}"'
     return response

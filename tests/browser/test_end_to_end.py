@@ -4,58 +4,13 @@ Screenshots of the search page and the admin go to $SCREENSHOT_DIR (default
 var/screenshots), which `.ci/run` prints.
 """
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 from django.contrib.auth.models import User
 
+from tests.browser.conftest import HOSTILE, NEEDS_CHROMIUM, shot
 from tests.factories import make_article
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(
-    os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "var" / "screenshots")
-)
-HOSTILE = '<img src=x onerror="window.__pwned = 1">'
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason="Chromium is not installed (make test-browser or .ci/run installs it)",
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; Django's ORM calls in the test
-    # (not in an async context of their own) are safe, as Playwright's docs for Django say.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
-    yield page
-    context.close()
+pytestmark = [pytest.mark.django_db(transaction=True), NEEDS_CHROMIUM]
 
 
 @pytest.fixture
@@ -80,11 +35,6 @@ def archive():
 
 def count(page) -> int:
     return int(page.locator(".summary strong").inner_text())
-
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def test_reader_searches_narrows_pages_and_goes_back(live_server, archive, page):

@@ -124,11 +124,11 @@ def test_source_facet_survives_any_source_name(archive):
 def test_date_range_and_histogram(archive):
     outcome = search("date_from=2025-01-01&date_to=2025-06-30")
     assert sorted(titles(outcome)) == ["Lisbon dock strike begins", "Moura announces port fund"]
-    assert [(row["start"].isoformat(), row["count"]) for row in outcome.dates] == [
+    assert [(row.start.isoformat(), row.count) for row in outcome.dates] == [
         ("2025-01-01", 1),
         ("2025-02-01", 1),
     ]
-    assert {row["start"].year: row["count"] for row in search().dates} == {2024: 1, 2025: 3}
+    assert {row.start.year: row.count for row in search().dates} == {2024: 1, 2025: 3}
 
 
 def test_date_range_open_at_either_end(archive):
@@ -184,7 +184,8 @@ def test_facet_counts_match_the_database(archive):
 def test_misspelling_gets_a_suggestion_even_with_no_hits(archive):
     outcome = search("q=transt")
     assert outcome.count == 0
-    assert outcome.suggestion == "transit"
+    # As the archive spells it: the only title with the word begins with it.
+    assert outcome.suggestion == "Transit"
 
 
 def test_pages_and_sorting(archive):

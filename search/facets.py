@@ -1,0 +1,87 @@
+"""The facets a search narrows by, written once: the index, the queries, the views, the JSON
+and the templates all read this registry.
+
+An entity facet holds entity ids (names may contain anything, and renames must not touch
+the index); the source facet holds a hash of the source's name (search/keys.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from archive.models import Article, Entity, EntityKind
+from search.keys import source_key
+
+# ASCII digits only: str.isdigit() also takes "²" and "①", which int() refuses.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+class BadParameter(ValueError):
+    """A request parameter that cannot be searched; the message says which and why."""
+
+
+def is_whole_number(value: str) -> bool:
+    return bool(_WHOLE_NUMBER.fullmatch(value))
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str  # URL parameter and index field
+    label: str  # column heading
+    kind: str | None = None  # the entity kind; None for the source facet
+
+    @property
+    def is_entity(self) -> bool:
+        return self.kind is not None
+
+    def clean(self, values: list[str], parameter: str) -> list[str]:
+        """URL values as the index holds them; entity ids must be whole numbers."""
+        values = [v.strip() for v in values if v.strip()]
+        if not self.is_entity:
+            return list(dict.fromkeys(values))
+        for value in values:
+            if not is_whole_number(value):
+                raise BadParameter(
+                    f"'{parameter}' takes entity ids (whole numbers), not {value[:40]!r}."
+                )
+        return list(dict.fromkeys(str(int(v)) for v in values))
+
+    def term(self, value: str) -> str:
+        """The index term of a URL value."""
+        return value if self.is_entity else source_key(value)
+
+    def index_values(self, article: Article) -> list[str]:
+        """What the index holds for an article (its mentions prefetched with their entities)."""
+        if not self.is_entity:
+            return [source_key(article.source)] if article.source else []
+        return [str(m.entity_id) for m in article.mentions.all() if m.entity.kind == self.kind]
+
+    def names(self, values: set[str]) -> dict[str, str]:
+        """Display names of URL values; values that no longer exist are left out."""
+        if not self.is_entity:
+            return {value: value for value in values}
+        ids = [int(v) for v in values]
+        rows = Entity.objects.filter(pk__in=ids, kind=self.kind).values_list("pk", "name")
+        return {str(pk): name for pk, name in rows}
+
+    def as_json(self, value: str, name: str) -> dict:
+        return {"id": int(value), "name": name} if self.is_entity else {"name": name}
+
+
+FACETS: tuple[Facet, ...] = (
+    Facet("person", "People", EntityKind.PERSON),
+    Facet("place", "Places", EntityKind.PLACE),
+    Facet("organization", "Organizations", EntityKind.ORGANIZATION),
+    Facet("source", "Sources"),
+)
+FACET_NAMES: tuple[str, ...] = tuple(f.name for f in FACETS)
+ENTITY_FACETS: tuple[str, ...] = tuple(f.name for f in FACETS if f.is_entity)
+BY_NAME: dict[str, Facet] = {f.name: f for f in FACETS}
+
+
+def facet_named(name: str) -> Facet:
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise BadParameter(f"There is no facet {name[:40]!r}: {', '.join(FACET_NAMES)}.") from None

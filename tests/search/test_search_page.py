@@ -1,0 +1,332 @@
+"""The search page a journalist trusts: links keep every filter, text folds accents and
+keeps hyphenated words, every facet value is reachable, dates are clickable."""
+
+import json
+import re
+from datetime import date
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core.checks import run_checks
+from django.http import QueryDict
+from django.test import override_settings
+from haystack.exceptions import SearchBackendError
+from haystack.query import SearchQuerySet
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archive.models import Article, Entity
+from search.facets import BY_NAME, FACET_NAMES
+from search.query import (
+    FACET_LIMIT,
+    SORTS,
+    SearchParams,
+    facet_values_page,
+    parse_params,
+    run_search,
+)
+from tests.factories import make_article
+
+pytestmark = pytest.mark.django_db
+
+
+def search(query: str = ""):
+    return run_search(parse_params(QueryDict(query)))
+
+
+def entity(name: str) -> Entity:
+    return Entity.objects.get(name=name)
+
+
+def parsed(url: str) -> SearchParams:
+    parts = urlsplit(unescape(url))
+    return parse_params(QueryDict(parts.query))
+
+
+# Every link is the same search plus its one change.
+
+ids = st.integers(min_value=1, max_value=10**6).map(str)
+names = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=12
+)
+values_of = {name: (ids if name != "source" else names) for name in FACET_NAMES}
+
+
+@st.composite
+def search_params(draw) -> SearchParams:
+    selected = {
+        name: tuple(draw(st.lists(values_of[name], max_size=3, unique=True)))
+        for name in FACET_NAMES
+    }
+    excluded = {
+        name: tuple(draw(st.lists(values_of[name], max_size=2, unique=True)))
+        for name in FACET_NAMES
+    }
+    start = draw(st.none() | st.dates(date(1900, 1, 1), date(2100, 1, 1)))
+    end = draw(st.none() | st.dates(start or date(1900, 1, 1), date(2100, 12, 31)))
+    return SearchParams(
+        q=draw(st.text(max_size=30)).strip(),
+        selected={k: v for k, v in selected.items() if v},
+        excluded={k: v for k, v in excluded.items() if v},
+        any_of=frozenset(draw(st.sets(st.sampled_from(FACET_NAMES)))),
+        date_from=start,
+        date_to=end,
+        sort=draw(st.sampled_from(list(SORTS))),
+        page=draw(st.integers(1, 50)),
+    )
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(params=search_params(), facet=st.sampled_from(FACET_NAMES), data=st.data())
+def test_every_link_parses_back_to_the_search_plus_its_one_change(params, facet, data):
+    value = data.draw(values_of[facet])
+    assert parsed(params.url()) == params
+    changed = [
+        params.selecting(facet, value),
+        params.deselecting(facet, value),
+        params.excluding(facet, value),
+        params.including(facet, value),
+        params.toggling_operator(facet),
+        params.between(date(2020, 1, 1), date(2020, 12, 31)),
+        params.between(None, None),
+        params.sorted_by("oldest"),
+        params.on_page(params.page + 1),
+        params.without_filters(),
+    ]
+    for link in changed:
+        assert parsed(link.url()) == link
+    selected = params.selecting(facet, value)
+    assert value in selected.selected[facet]
+    others = {k: v for k, v in selected.selected.items() if k != facet}
+    assert others == {k: v for k, v in params.selected.items() if k != facet and v}
+    assert selected.excluded == params.excluded and selected.q == params.q
+    assert params.on_page(7).selected == params.selected
+
+
+@pytest.fixture
+def people():
+    make_article("Dock strike in Lisbon", person=("Helena Moura", "Rui Tavares"), place=("Lisbon",))
+    make_article("Moura visits Porto", person=("Helena Moura",), place=("Porto",))
+    make_article("Tavares in Sines", person=("Rui Tavares",), place=("Sines",))
+    make_article("Bell in Lisbon", person=("Marcus Bell",), place=("Lisbon",))
+    make_article("O'Neill in Porto", person=("Patrick O'Neill",), place=("Porto",))
+
+
+def page_links(html: str) -> list[str]:
+    return [unescape(h) for h in re.findall(r'href="([^"]*\?[^"]*)"', html)]
+
+
+def test_links_on_the_page_keep_two_people_in_or_mode_and_two_exclusions(client, people):
+    moura, tavares = entity("Helena Moura").pk, entity("Rui Tavares").pk
+    bell, oneill = entity("Marcus Bell").pk, entity("Patrick O'Neill").pk
+    query = f"person={moura}&person={tavares}&person_op=or&exclude_place={entity('Sines').pk}"
+    response = client.get(f"/?{query}&exclude_person={bell}&exclude_person={oneill}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    kept = 0
+    for link in page_links(html):
+        params = parse_qs(urlsplit(link).query)
+        if "search" in params or urlsplit(link).path.startswith("/admin"):
+            continue
+        if str(moura) in params.get("person", []) and str(tavares) in params.get("person", []):
+            exclusions = set(params.get("exclude_person", []))
+            # Only the link that stops excluding one of them drops it, and only the mode
+            # toggle drops "or".
+            assert exclusions in ({str(bell), str(oneill)}, {str(bell)}, {str(oneill)})
+            kept += exclusions == {str(bell), str(oneill)} and params.get("person_op") == ["or"]
+    # Sort, export, date bars, facet values, the mode toggle: all keep both people.
+    assert kept >= 10
+    assert f"/export.csv?person={moura}&amp;person={tavares}" in html
+
+
+def test_exports_export_exactly_the_result_set_shown(client, people):
+    moura, tavares = entity("Helena Moura").pk, entity("Rui Tavares").pk
+    query = f"person={moura}&person={tavares}&person_op=or"
+    shown = search(query).count
+    assert shown == 3
+    rows = b"".join(client.get(f"/export.csv?{query}").streaming_content).decode().splitlines()
+    assert len(rows) - 1 == shown
+    lines = b"".join(client.get(f"/export.jsonl?{query}").streaming_content).splitlines()
+    assert len(lines) == shown
+    record = json.loads(lines[0])
+    assert {"id": moura, "name": "Helena Moura"} in record["person"] or record["person"]
+    assert "body" not in record
+
+
+def test_json_lines_export_has_entity_arrays_with_ids_and_the_body_on_request(client, people):
+    lines = b"".join(
+        client.get(
+            f"/export.jsonl?person={entity('Marcus Bell').pk}&include=body"
+        ).streaming_content
+    ).splitlines()
+    (record,) = [json.loads(line) for line in lines]
+    assert record["person"] == [{"id": entity("Marcus Bell").pk, "name": "Marcus Bell"}]
+    assert record["place"] == [{"id": entity("Lisbon").pk, "name": "Lisbon"}]
+    assert record["body"] == Article.objects.get(title="Bell in Lisbon").body
+
+
+# Accents, case and hyphens.
+
+
+@pytest.fixture
+def spelled():
+    make_article("Zürich bankers meet", body="Zürich bankers met in the old town on Monday.")
+    make_article(
+        "Álvarez resigns", body="José Álvarez resigned as mayor.", person=("José Álvarez",)
+    )
+    make_article("Rolls-Royce engine order", body="Rolls-Royce won an engine order.")
+    make_article("Engines", body="Rolls Royce shares fell; royce alone is a name.")
+    make_article("Trade", body="Exports rose 4% year-on-year in March.")
+
+
+def test_accents_and_case_are_forgiven(spelled):
+    assert [a.title for a in search("q=zurich").articles] == ["Zürich bankers meet"]
+    assert [a.title for a in search("q=Jose+Alvarez").articles] == ["Álvarez resigns"]
+    assert search("q=ZÜRICH").count == 1
+
+
+def test_did_you_mean_keeps_the_archives_spelling(spelled):
+    assert search("q=Zuirch").suggestion == "Zürich"
+    assert search("q=Alvarex").suggestion == "Álvarez"
+
+
+def test_autocomplete_folds_accents(client, spelled):
+    results = client.get("/api/entities/autocomplete/?q=alvarez").json()["results"]
+    assert [r["name"] for r in results] == ["José Álvarez"]
+
+
+def test_a_hyphen_inside_a_word_joins_it_and_a_leading_hyphen_excludes(spelled):
+    assert sorted(a.title for a in search("q=Rolls-Royce").articles) == [
+        "Engines",
+        "Rolls-Royce engine order",
+    ]
+    assert [a.title for a in search("q=year-on-year").articles] == ["Trade"]
+    assert [a.title for a in search("q=royce+-order").articles] == ["Engines"]
+    assert search('q="won+an+engine"+Rolls-Royce').count == 1
+
+
+# Every facet value reachable.
+
+
+@pytest.fixture
+def many_places():
+    for i in range(FACET_LIMIT + 5):
+        make_article(f"Report {i}", person=("Ana Reis",), place=(f"Town {i:02d}",))
+    make_article("Zürich report", person=("Ana Reis",), place=("Zürich",))
+    make_article("Elsewhere", person=("Rui Tavares",), place=("Zürich", "Lisbon"))
+
+
+def test_a_facet_offers_more_and_the_facet_page_reaches_every_value(client, many_places):
+    reis = entity("Ana Reis").pk
+    outcome = search(f"person={reis}")
+    assert outcome.facets["place"].more
+    page = facet_values_page(parse_params(QueryDict(f"person={reis}")), BY_NAME["place"])
+    assert page.total == FACET_LIMIT + 6
+    assert "Town 54" in {v.name for v in page.column.values}
+    response = client.get(f"/facets/place/?person={reis}&offset=50")
+    html = response.content.decode()
+    assert response.status_code == 200 and "51–56 shown" in html
+
+
+def test_the_facet_search_finds_any_value_with_counts_within_the_results(client, many_places):
+    reis = entity("Ana Reis").pk
+    data = client.get(f"/api/facets/place/?person={reis}&contains=zurich").json()
+    assert [(v["name"], v["count"]) for v in data["values"]] == [("Zürich", 1)]
+    assert f"person={reis}" in data["values"][0]["select_url"]
+    # Lisbon exists, but not in these results.
+    assert client.get(f"/api/facets/place/?person={reis}&contains=lisbon").json()["values"] == []
+    assert client.get("/api/facets/nothing/").status_code == 400
+
+
+# Dates.
+
+
+def test_empty_years_are_shown_and_a_bar_narrows_to_its_year(client):
+    make_article("Old", published="2019-05-01")
+    make_article("New", published="2022-03-01")
+    outcome = search()
+    assert [(b.start.year, b.count) for b in outcome.dates] == [
+        (2019, 1),
+        (2020, 0),
+        (2021, 0),
+        (2022, 1),
+    ]
+    year = parsed(outcome.dates[0].url)
+    assert (year.date_from, year.date_to) == (date(2019, 1, 1), date(2019, 12, 31))
+    narrowed = run_search(year)
+    assert [a.title for a in narrowed.articles] == ["Old"]
+    assert narrowed.date_unit == "month"
+    chip = next(c for c in narrowed.chips if c.facet == "date")
+    assert parsed(chip.url).date_from is None
+    assert "2019-01-01 – 2019-12-31" in client.get(outcome.dates[0].url).content.decode()
+
+
+def test_entity_timeline_shows_empty_months(client):
+    make_article("Jan", person=("Ana Reis",), published="2025-01-10")
+    make_article("Apr", person=("Ana Reis",), published="2025-04-02")
+    timeline = entity("Ana Reis").timeline()
+    assert [(row["month"].month, row["count"]) for row in timeline] == [
+        (1, 1),
+        (2, 0),
+        (3, 0),
+        (4, 1),
+    ]
+
+
+# Smaller things a reader notices.
+
+
+def test_an_empty_query_says_it_lists_newest_first(client, people):
+    html = client.get("/").content.decode()
+    assert re.search(r'aria-current="true">newest<', html)
+    assert ">relevance<" not in html
+    assert re.search(r'aria-current="true">relevance<', client.get("/?q=Lisbon").content.decode())
+
+
+def test_article_and_entity_pages_lead_back_to_the_search(client, people):
+    moura = entity("Helena Moura")
+    html = client.get(f"/?q=Porto&person={moura.pk}").content.decode()
+    article_link = next(h for h in page_links(html) if h.startswith("/articles/"))
+    article_page = client.get(article_link).content.decode()
+    assert f'href="/?q=Porto&amp;person={moura.pk}">← Search' in article_page
+    entity_page = client.get(moura.get_absolute_url()).content.decode()
+    assert f'href="/?person={moura.pk}"' in entity_page  # "Search these articles"
+
+
+def test_chips_say_or(client, people):
+    moura, tavares = entity("Helena Moura").pk, entity("Rui Tavares").pk
+    html = client.get(f"/?person={moura}&person={tavares}&person_op=or").content.decode()
+    assert re.search(r">or Rui Tavares ✕<", html)
+
+
+# What the backend cannot do, it refuses.
+
+
+def test_backend_refuses_what_it_cannot_do(people):
+    with pytest.raises(SearchBackendError, match="narrow"):
+        list(SearchQuerySet().filter(person="1"))
+    with pytest.raises(SearchBackendError, match="highlight"):
+        list(SearchQuerySet().all().highlight())
+    with pytest.raises(SearchBackendError, match="query_facets"):
+        SearchQuerySet().all().query_facet("person", "1").facet_counts()
+    with (
+        pytest.warns(UserWarning, match="not registered"),
+        pytest.raises(SearchBackendError, match="articles only"),
+    ):
+        list(SearchQuerySet().models(Entity))
+    with pytest.raises(SearchBackendError, match="not a facet"):
+        SearchQuerySet().all().facet("title").facet_counts()
+    # What it does support still works.
+    moura = entity("Helena Moura").pk
+    assert SearchQuerySet().models(Article).narrow(f"person:{moura}").count() == 2
+
+
+def test_the_archive_runs_on_its_own_engine_only():
+    assert not [e for e in run_checks() if e.id == "search.E001"]
+    stock = {"default": {"ENGINE": "haystack.backends.whoosh_backend.WhooshEngine", "PATH": "x"}}
+    with override_settings(HAYSTACK_CONNECTIONS=stock):
+        errors = [e for e in run_checks() if e.id == "search.E001"]
+    assert errors and "ArchiveWhooshEngine only" in errors[0].msg
