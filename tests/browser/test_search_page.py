@@ -61,10 +61,21 @@ def test_two_people_and_two_exclusions_survive_sort_page_date_and_export(
     people_column(page).get_by_role("link", name="Rui Tavares", exact=True).click()
     assert params(page.url)["person"] == [moura, tavares]
     and_count = count(page)
+    page.locator(".summary").get_by_role("link", name="oldest").click()
+    assert params(page.url) == {"q": ["dock"], "person": [moura, tavares], "sort": ["oldest"]}
+    assert count(page) == and_count
+    page.locator(".summary").get_by_role("link", name="relevance").click()
 
     people_column(page).get_by_role("link", name="all of (AND)").click()
     assert params(page.url)["person_op"] == ["or"]
-    assert count(page) > and_count
+    assert count(page) > 20 > and_count
+    page.get_by_role("link", name="Next →").click()
+    assert params(page.url) == {
+        "q": ["dock"],
+        "person": [moura, tavares],
+        "person_op": ["or"],
+        "page": ["2"],
+    }
     page.get_by_label("Exclude Marcus Bell").click()
     page.get_by_label("Exclude Patrick O'Neill").click()
     expected = {
@@ -95,9 +106,6 @@ def test_two_people_and_two_exclusions_survive_sort_page_date_and_export(
 
     page.locator(".chip-date").click()
     assert params(page.url) == {**expected, "sort": ["oldest"]}
-    if page.get_by_role("link", name="Next →").count():
-        page.get_by_role("link", name="Next →").click()
-        assert params(page.url) == {**expected, "sort": ["oldest"], "page": ["2"]}
 
 
 def test_accents_and_hyphens(live_server, archive, page):
@@ -125,11 +133,11 @@ def test_a_place_past_the_fiftieth_through_more_and_through_the_facet_search(
     assert count(page) >= 1 and params(page.url)["place"] == ids(hidden[0])
 
     page.goto(live_server.url + "/")
-    places.get_by_label("Find places in these results").fill("village 42")
+    places.get_by_label("Find places in these results").fill(hidden[-1].lower())
     expect(places.locator("ul.facet-values > li")).to_have_count(1)
-    places.get_by_role("link", name="Village 42", exact=True).click()
+    places.get_by_role("link", name=hidden[-1], exact=True).click()
     shot(page, "facet-search")
-    assert count(page) == 1 and params(page.url)["place"] == ids("Village 42")
+    assert count(page) >= 1 and params(page.url)["place"] == ids(hidden[-1])
 
 
 def test_a_date_bar_narrows_to_its_year_and_empty_years_show(live_server, archive, page):
