@@ -27,15 +27,20 @@ class ArticleQuerySet(models.QuerySet):
 
 
 class EntityQuerySet(models.QuerySet):
-    def search_names(self, term: str, kind: str | None = None) -> EntityQuerySet:
-        """Entities whose name or alias contains `term`, most written about first; accents,
-        case and punctuation aside ("Zurich" finds "Zürich")."""
+    def named_like(self, term: str, kind: str | None = None) -> EntityQuerySet:
+        """Entities whose name or alias contains `term`; accents, case and punctuation aside
+        ("Zurich" finds "Zürich")."""
         entities = self.filter(kind=kind) if kind else self
         if term:
             found = models.Q(name__icontains=term) | models.Q(aliases__icontains=term)
             if key := normalize_key(term):
                 found |= models.Q(key__contains=key)
             entities = entities.filter(found)
+        return entities
+
+    def search_names(self, term: str, kind: str | None = None) -> EntityQuerySet:
+        """`named_like`, most written about first."""
+        entities = self.named_like(term, kind)
         return entities.annotate(article_count=Count("mentions")).order_by("-article_count", "name")
 
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from archive.models import Article, Entity, EntityKind
+from archive.names import normalize_key
 from search.keys import source_key
 
 # ASCII digits only: str.isdigit() also takes "²" and "①", which int() refuses.
@@ -65,8 +66,29 @@ class Facet:
         rows = Entity.objects.filter(pk__in=ids, kind=self.kind).values_list("pk", "name")
         return {str(pk): name for pk, name in rows}
 
+    def from_index(self, counted: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        """Index terms with their counts, as URL values (a source's name, not its hash)."""
+        if self.is_entity or not counted:
+            return counted
+        by_key = source_names()
+        return [(by_key[key], n) for key, n in counted if key in by_key]
+
+    def matching(self, contains: str) -> list[str]:
+        """URL values whose name contains the text, accents and case aside."""
+        if self.is_entity:
+            ids = Entity.objects.named_like(contains, kind=self.kind).values_list("pk", flat=True)
+            return [str(pk) for pk in ids]
+        wanted = normalize_key(contains)
+        return [name for name in source_names().values() if wanted in normalize_key(name)]
+
     def as_json(self, value: str, name: str) -> dict:
         return {"id": int(value), "name": name} if self.is_entity else {"name": name}
+
+
+def source_names() -> dict[str, str]:
+    """Index key of each source, to its name."""
+    sources = Article.objects.order_by().values_list("source", flat=True).distinct()
+    return {source_key(s): s for s in sources if s}
 
 
 FACETS: tuple[Facet, ...] = (

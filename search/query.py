@@ -18,7 +18,6 @@ from haystack.query import SearchQuerySet
 from archive.curation import resolve_entity_ids
 from archive.models import Article
 from search.facets import FACETS, BadParameter, Facet, is_whole_number
-from search.keys import source_key
 from search.snippets import query_terms, snippet
 
 SORTS = {"relevance": None, "newest": "-published", "oldest": "published"}
@@ -390,7 +389,7 @@ def run_search(params: SearchParams, page_size: int = PAGE_SIZE) -> SearchOutcom
     articles = articles_in_order([int(h.pk) for h in hits])
     columns, names = {}, {}
     for facet in FACETS:
-        counted = _counted_values(facet, fields.get(facet.name, []))
+        counted = facet.from_index(fields.get(facet.name, []))
         more = len(counted) > FACET_LIMIT
         counted = counted[:FACET_LIMIT]
         wanted = {v for v, _ in counted}
@@ -457,36 +456,15 @@ def facet_values_page(
     sqs = base_queryset(params, skip_facet=facet.name if facet.name in params.any_of else None)
     only = None
     if contains:
-        only = {facet.term(v) for v in matching_values(facet, contains)}
+        only = {facet.term(v) for v in facet.matching(contains)}
     options = {"limit": None} if only is None else {"limit": None, "terms": only}
-    counted = _counted_values(
-        facet, sqs.facet(facet.name, **options).facet_counts().get("fields", {}).get(facet.name, [])
-    )
+    counts = sqs.facet(facet.name, **options).facet_counts().get("fields", {})
+    counted = facet.from_index(counts.get(facet.name, []))
     shown = counted[offset : offset + limit]
     names = facet.names({v for v, _ in shown})
     values = _facet_values(facet, shown, params, names, keep_chosen=False)
     column = FacetColumn(facet, values, params, more=offset + limit < len(counted))
     return FacetPage(column, contains, offset, len(counted), limit)
-
-
-def matching_values(facet: Facet, contains: str) -> list[str]:
-    """URL values of the facet whose name contains the text (accents and case folded)."""
-    from archive.models import Entity
-    from archive.names import normalize_key
-
-    if facet.is_entity:
-        ids = Entity.objects.search_names(contains, kind=facet.kind).values_list("pk", flat=True)
-        return [str(pk) for pk in ids]
-    wanted = normalize_key(contains)
-    return [name for name in source_names().values() if wanted in normalize_key(name)]
-
-
-def _counted_values(facet: Facet, counted: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """Index terms with their counts, as URL values (a source's name, not its hash)."""
-    if facet.is_entity or not counted:
-        return counted
-    by_key = source_names()
-    return [(by_key[key], n) for key, n in counted if key in by_key]
 
 
 def date_buckets(rows: list, unit: str, params: SearchParams) -> list[DateBucket]:
@@ -544,12 +522,6 @@ def _date_unit(params: SearchParams) -> str:
 def articles_in_order(ids: list[int]) -> list[Article]:
     found = Article.objects.with_entities().in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
-
-
-def source_names() -> dict[str, str]:
-    """Index key of each source, to its name."""
-    sources = Article.objects.order_by().values_list("source", flat=True).distinct()
-    return {source_key(s): s for s in sources if s}
 
 
 def _facet_values(
