@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.http import urlencode
 from haystack.query import SearchQuerySet
 
 from archive.curation import resolve_entity_ids
@@ -66,6 +67,12 @@ class SearchParams:
     @property
     def querystring(self) -> str:
         return self.querydict().urlencode()
+
+    @property
+    def origin(self) -> str:
+        """What article and entity links carry so their "← Search" returns here."""
+        query = self.querystring
+        return "?" + urlencode({"search": query}) if query else ""
 
     def url(self) -> str:
         """A link to the search page with this search."""
