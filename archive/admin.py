@@ -6,20 +6,22 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from archive import curation
-from archive.duplicates import suggest_duplicates
+from archive.duplicates import fuller_name, suggest_duplicates
 from archive.ingest import reextract_articles
 from archive.models import (
     Article,
+    ArticleCorrection,
     BlockedName,
     DismissedPair,
     Entity,
@@ -27,13 +29,30 @@ from archive.models import (
     Mention,
     MergeRecord,
 )
+from archive.names import normalize_key
 from archive.signals import articles_changed
+
+
+class ActionsNeedPermission:
+    """Actions are offered only to users with the permission they declare, and a POST of an
+    action the user may not run (a forged form) is refused with 403 instead of ignored."""
+
+    def changelist_view(self, request, extra_context=None):
+        action = request.POST.get("action") if request.method == "POST" else None
+        declared = {*(self.actions or ()), "delete_selected"}
+        if action in declared and action not in self.get_actions(request):
+            raise PermissionDenied
+        return super().changelist_view(request, extra_context)
 
 
 class MentionForm(forms.ModelForm):
     """A mention, with its entity's kind editable from the article's page."""
 
-    kind = forms.ChoiceField(choices=EntityKind.choices, required=False)
+    kind = forms.ChoiceField(
+        choices=EntityKind.choices,
+        required=False,
+        help_text="Changing the kind re-files this entity in every article that names it.",
+    )
 
     class Meta:
         model = Mention
@@ -63,7 +82,7 @@ class MentionInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ActionsNeedPermission, admin.ModelAdmin):
     list_display = ["title", "source", "published", "entity_count", "extracted_at"]
     list_filter = ["source", ("published", admin.DateFieldListFilter), "extraction_model"]
     search_fields = ["title", "url", "author", "source"]
@@ -80,7 +99,39 @@ class ArticleAdmin(admin.ModelAdmin):
     def entity_count(self, article):
         return article.entity_count
 
-    @admin.action(description="Re-extract entities (with the current curation)")
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Mention:
+            return super().save_formset(request, form, formset, change)
+        article = form.instance
+        removed = [f.instance.entity for f in formset.deleted_forms if f.instance.pk]
+        refiled = [
+            f
+            for f in formset.forms
+            if f.instance.pk and "kind" in f.changed_data and f not in formset.deleted_forms
+        ]
+        super().save_formset(request, form, formset, change)
+        # Corrections of this one article outlast re-extraction.
+        for entity in removed:
+            curation.correct_article(article, entity, removed=True, user=request.user)
+        for mention in formset.new_objects:
+            curation.correct_article(article, mention.entity, removed=False, user=request.user)
+        if removed or formset.new_objects:
+            names = [f"removed {e.name}" for e in removed]
+            names += [f"added {m.entity.name}" for m in formset.new_objects]
+            self.log_change(request, article, "; ".join(names) + " (kept through re-extraction).")
+        for f in refiled:
+            entity = f.instance.entity
+            count = entity.mentions.count()
+            self.message_user(
+                request,
+                f"{entity.name} is now filed as {entity.get_kind_display().lower()} in all "
+                f"{count} article{'s' if count != 1 else ''} that name it.",
+                messages.INFO,
+            )
+
+    @admin.action(
+        description="Re-extract entities (with the current curation)", permissions=["change"]
+    )
     def reextract(self, request, queryset):
         # In the web process: no worker pool; large batches belong to reextract_entities.
         ids = reextract_articles(list(queryset), workers=1)
@@ -88,7 +139,7 @@ class ArticleAdmin(admin.ModelAdmin):
             self.log_change(request, article, "Re-extracted entities.")
         self.message_user(request, f"Re-extracted the entities of {len(ids)} articles.")
 
-    @admin.action(description="Re-index in search")
+    @admin.action(description="Re-index in search", permissions=["change"])
     def reindex(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
         articles_changed.send(sender=Article, ids=ids)
@@ -103,14 +154,91 @@ class MergeForm(forms.Form):
     def __init__(self, entities, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["survivor"].queryset = entities
+        self.fields["survivor"].initial = fuller_name(list(entities)).pk
+        self.fields["survivor"].label_from_instance = _with_count
+
+
+def _with_count(entity: Entity) -> str:
+    count = getattr(entity, "article_count", None)
+    if count is None:
+        count = entity.mentions.count()
+    kind = entity.get_kind_display().lower()
+    return f"{entity.name} ({kind}, {count} article{'s' if count != 1 else ''})"
+
+
+class EntityForm(forms.ModelForm):
+    """Names checked before anything is saved; aliases one a line."""
+
+    aliases = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="Other names of this entity, one a line; extraction files them under it.",
+    )
+
+    class Meta:
+        model = Entity
+        fields = ["name", "kind", "aliases"]
+        help_texts = {
+            "name": "A name another entity of the same kind already has merges the two.",
+            "kind": "An entity of the new kind with the same name absorbs this one.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["aliases"] = "\n".join(self.instance.aliases)
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not normalize_key(name):
+            raise ValidationError("A name needs letters or digits.")
+        return name
+
+    def clean_aliases(self) -> list[str]:
+        aliases, seen = [], set()
+        for line in self.cleaned_data["aliases"].splitlines():
+            alias = " ".join(line.split())
+            if not alias:
+                continue
+            key = normalize_key(alias)
+            if not key:
+                raise ValidationError(f"{alias!r} is not a name: it needs letters or digits.")
+            if len(alias) > 300:
+                raise ValidationError(f"An alias is longer than 300 characters: {alias[:40]}…")
+            if key not in seen:
+                seen.add(key)
+                aliases.append(alias)
+        return aliases
+
+    def clean(self):
+        cleaned = super().clean()
+        name, kind = cleaned.get("name"), cleaned.get("kind")
+        if self.instance.pk is None and name and kind:
+            twin = Entity.objects.filter(kind=kind, key=normalize_key(name)).first()
+            if twin:
+                url = reverse("admin:archive_entity_change", args=[twin.pk])
+                raise ValidationError(
+                    format_html(
+                        '{} is already in the archive as a {}: <a href="{}">open {}</a>.',
+                        name,
+                        twin.get_kind_display().lower(),
+                        url,
+                        twin.name,
+                    )
+                )
+        aliases = cleaned.get("aliases") or []
+        if name:
+            cleaned["aliases"] = [a for a in aliases if normalize_key(a) != normalize_key(name)]
+        return cleaned
 
 
 @admin.register(Entity)
-class EntityAdmin(admin.ModelAdmin):
+class EntityAdmin(ActionsNeedPermission, admin.ModelAdmin):
     list_display = ["name", "kind", "alias_list", "article_count", "curated"]
     list_filter = ["kind", "curated"]
     search_fields = ["name", "key", "aliases"]
     ordering = ["name"]
+    form = EntityForm
     fields = ["name", "kind", "aliases", "curated"]
     readonly_fields = ["curated"]
     actions = ["merge", "detach_everywhere", "block"]
@@ -118,6 +246,10 @@ class EntityAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(article_count=Count("mentions"))
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_curate": self.has_change_permission(request)}
+        return super().changelist_view(request, extra_context)
 
     @admin.display(ordering="article_count", description="articles")
     def article_count(self, entity):
@@ -136,17 +268,20 @@ class EntityAdmin(admin.ModelAdmin):
         stored.aliases, stored.curated = obj.aliases, True
         stored.save()
         entity = stored
-        if obj.name != stored.name:
-            entity = curation.rename_entity(entity, obj.name, user=request.user)
-        if obj.kind != entity.kind:
-            entity = curation.reclassify_entity(entity, obj.kind, user=request.user)
+        try:
+            if obj.name != stored.name:
+                entity = curation.rename_entity(entity, obj.name, user=request.user)
+            if obj.kind != entity.kind:
+                entity = curation.reclassify_entity(entity, obj.kind, user=request.user)
+        except curation.CurationError as error:
+            self.message_user(request, str(error), messages.ERROR)
         if entity.pk != obj.pk:
             self.message_user(
                 request, f"{obj.name!r} was already an entity: merged into {entity}.", messages.INFO
             )
         obj.pk, obj.name, obj.kind = entity.pk, entity.name, entity.kind
 
-    @admin.action(description="Merge selected entities into one…")
+    @admin.action(description="Merge selected entities into one…", permissions=["change"])
     def merge(self, request, queryset):
         if queryset.count() < 2:
             self.message_user(request, "Select two or more entities to merge.", messages.WARNING)
@@ -171,7 +306,9 @@ class EntityAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/archive/entity/merge.html", context)
 
-    @admin.action(description="Remove selected entities from all their articles")
+    @admin.action(
+        description="Remove selected entities from all their articles", permissions=["change"]
+    )
     def detach_everywhere(self, request, queryset):
         total = 0
         for entity in queryset:
@@ -179,7 +316,10 @@ class EntityAdmin(admin.ModelAdmin):
             self.log_change(request, entity, "Removed from all articles.")
         self.message_user(request, f"Removed {queryset.count()} entities from {total} mentions.")
 
-    @admin.action(description="Block selected names: remove them and never extract them again")
+    @admin.action(
+        description="Block selected names: remove them and never extract them again",
+        permissions=["delete"],
+    )
     def block(self, request, queryset):
         names = []
         self.log_deletions(request, queryset)
@@ -201,29 +341,59 @@ class EntityAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request):
             raise PermissionDenied
         if request.method == "POST":
-            first = get_object_or_404(Entity, pk=request.POST.get("first"))
-            second = get_object_or_404(Entity, pk=request.POST.get("second"))
-            if "merge" in request.POST:
-                survivor = first if request.POST.get("survivor") == str(first.pk) else second
-                other = second if survivor is first else first
-                curation.merge_entities(survivor, [other], user=request.user)
-                self.log_change(request, survivor, f"Merged {other.name} into it.")
-                self.message_user(request, f"Merged {other.name} into {survivor.name}.")
-            else:
-                curation.dismiss_pair(first, second, user=request.user)
-                self.message_user(request, f"{first.name} and {second.name} stay apart.")
-            return HttpResponseRedirect(reverse("admin:archive_entity_duplicates"))
+            return self._decide_pair(request)
+        term = request.GET.get("q", "").strip()[:100]
+        suggestions = suggest_duplicates(contains=term)
+        page = Paginator(suggestions, 50).get_page(request.GET.get("page"))
         context = {
             **self.admin_site.each_context(request),
             "title": "Suggested duplicates",
             "opts": self.model._meta,
-            "suggestions": suggest_duplicates(),
+            "page": page,
+            "term": term,
+            "total": len(suggestions),
         }
         return TemplateResponse(request, "admin/archive/entity/duplicates.html", context)
 
+    def _decide_pair(self, request):
+        first = get_object_or_404(Entity, pk=request.POST.get("first"))
+        second = get_object_or_404(Entity, pk=request.POST.get("second"))
+        if "merge" in request.POST:
+            survivor = {str(first.pk): first, str(second.pk): second}.get(
+                request.POST.get("survivor", "")
+            )
+            if survivor is None:
+                self.message_user(request, "Choose which entity to keep.", messages.ERROR)
+            else:
+                other = second if survivor is first else first
+                curation.merge_entities(survivor, [other], user=request.user)
+                self.log_change(request, survivor, f"Merged {other.name} into it.")
+                self.message_user(request, f"Merged {other.name} into {survivor.name}.")
+        else:
+            curation.dismiss_pair(first, second, user=request.user)
+            self.message_user(request, f"{first.name} and {second.name} stay apart.")
+        back = reverse("admin:archive_entity_duplicates")
+        query = request.POST.get("back", "")
+        return HttpResponseRedirect(back + ("?" + query if query else ""))
+
+
+@admin.register(ArticleCorrection)
+class ArticleCorrectionAdmin(admin.ModelAdmin):
+    """The audit of per-article corrections; deleting one lets extraction decide again."""
+
+    list_display = ["name", "kind", "removed", "article", "created_by", "created_at"]
+    list_filter = ["kind", "removed"]
+    search_fields = ["name", "article__title"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(BlockedName)
-class BlockedNameAdmin(admin.ModelAdmin):
+class BlockedNameAdmin(ActionsNeedPermission, admin.ModelAdmin):
     list_display = ["name", "kind", "created_by", "created_at"]
     list_filter = ["kind"]
     search_fields = ["name", "key"]
@@ -238,7 +408,7 @@ class BlockedNameAdmin(admin.ModelAdmin):
 
 
 @admin.register(MergeRecord)
-class MergeRecordAdmin(admin.ModelAdmin):
+class MergeRecordAdmin(ActionsNeedPermission, admin.ModelAdmin):
     list_display = ["old_name", "old_kind", "survivor", "articles_moved", "merged_by", "merged_at"]
     list_filter = ["old_kind"]
     search_fields = ["old_name", "survivor__name"]
@@ -291,7 +461,7 @@ class MergeRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(DismissedPair)
-class DismissedPairAdmin(admin.ModelAdmin):
+class DismissedPairAdmin(ActionsNeedPermission, admin.ModelAdmin):
     list_display = ["first", "second", "dismissed_by", "dismissed_at"]
     search_fields = ["first__name", "second__name"]
 

@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q
 
-from archive.extraction import union_offsets
+from archive.extraction import ExtractedEntity, union_offsets
 from archive.models import (
     Article,
+    ArticleCorrection,
     BlockedName,
     DismissedPair,
     Entity,
@@ -31,10 +32,10 @@ class CurationError(ValueError):
 
 def _announce(article_ids: Iterable[int]) -> None:
     # Only for changes to an entity itself: saving or deleting a Mention already re-indexes
-    # its article when the transaction commits (search/signals.py).
+    # its article when the transaction commits (search/signals.py); so does this.
     ids = sorted(set(article_ids))
     if ids:
-        transaction.on_commit(lambda: articles_changed.send(sender=Article, ids=ids))
+        articles_changed.send(sender=Article, ids=ids)
 
 
 def _article_ids(entity: Entity) -> list[int]:
@@ -210,6 +211,40 @@ def block_name(name: str, kind: str = "", user=None) -> BlockedName:
 def block_entity(entity: Entity, user=None) -> BlockedName:
     """Never extract this entity's name as its kind again."""
     return block_name(entity.name, entity.kind, user=user)
+
+
+def correct_article(article: Article, entity: Entity, *, removed: bool, user=None) -> None:
+    """Record that a curator removed this entity from (or added it to) this one article,
+    so that re-extraction keeps the article so."""
+    ArticleCorrection.objects.update_or_create(
+        article=article,
+        kind=entity.kind,
+        key=entity.key,
+        defaults={"name": entity.name, "removed": removed, "created_by": user},
+    )
+
+
+def apply_corrections(
+    per_article: list[tuple[Article, list[ExtractedEntity]]],
+) -> list[tuple[Article, list[ExtractedEntity]]]:
+    """Extracted entities with the curators' per-article corrections applied."""
+    corrections: dict[int, list[ArticleCorrection]] = {}
+    articles = [article.pk for article, _ in per_article]
+    for correction in ArticleCorrection.objects.filter(article_id__in=articles):
+        corrections.setdefault(correction.article_id, []).append(correction)
+    corrected = []
+    for article, entities in per_article:
+        own = corrections.get(article.pk, [])
+        removed = {(c.kind, c.key) for c in own if c.removed}
+        kept = [e for e in entities if (e.kind, e.key) not in removed]
+        present = {(e.kind, e.key) for e in kept}
+        kept += [
+            ExtractedEntity(c.kind, c.name, c.key)
+            for c in own
+            if not c.removed and (c.kind, c.key) not in present
+        ]
+        corrected.append((article, kept))
+    return corrected
 
 
 def resolve_entity_ids(ids: Iterable[int]) -> dict[int, int]:

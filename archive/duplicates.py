@@ -3,8 +3,9 @@
 Pairs are of one kind and are suggested when their keys (already case- and accent-folded)
 are close in spelling ("balakliya" / "balaklia"), when one is the other with initials
 ("j smith" / "john smith"), or when one is the surname of the other ("zelensky" /
-"volodymyr zelensky"). Only the most written-about entities of each kind are compared, so the
-page stays fast on a large archive.
+"volodymyr zelensky"), unless the archive holds two people with that surname ("Reagan" could
+be Ronald or Nancy). Only the most written-about entities of each kind are compared, so the
+page stays fast on a large archive. A merge keeps the fuller name by default.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from archive.curation import dismissed_pairs
 from archive.models import Entity, EntityKind
+from archive.names import normalize_key
 
 SIMILARITY = 85.0  # rapidfuzz ratio, 0-100
 MAX_PER_KIND = 2000
@@ -30,12 +32,27 @@ class Suggestion:
 
     @property
     def survivor(self) -> Entity:
-        """The better-known of the two, which a one-click merge keeps."""
-        return max((self.first, self.second), key=lambda e: (e.article_count, len(e.name), -e.pk))
+        """The one a merge keeps unless the curator picks the other: the fuller name."""
+        return fuller_name([self.first, self.second])
 
     @property
     def other(self) -> Entity:
         return self.second if self.survivor is self.first else self.first
+
+    @property
+    def first_and_second(self) -> tuple[Entity, Entity]:
+        return (self.first, self.second)
+
+
+def fuller_name(entities: list[Entity]) -> Entity:
+    """The entity with the fullest name ("Ronald Reagan" over "Reagan", "Balakliya" over
+    "Balaklia"); ties go to the more written-about, then the older."""
+
+    def fullness(e: Entity):
+        count = getattr(e, "article_count", 0)
+        return (len(e.key.split()), len(e.key), count, -e.pk)
+
+    return max(entities, key=fullness)
 
 
 def _initials_match(short: list[str], long: list[str]) -> bool:
@@ -61,7 +78,10 @@ def _reason(a: Entity, b: Entity, score: float) -> str | None:
     return None
 
 
-def suggest_duplicates(limit: int = 100) -> list[Suggestion]:
+def suggest_duplicates(contains: str = "") -> list[Suggestion]:
+    """Every likely pair, the most written-about first; with `contains`, only pairs where
+    either name contains it (accents and case aside)."""
+    wanted = normalize_key(contains)
     suggestions: list[Suggestion] = []
     for kind in EntityKind.values:
         entities = list(
@@ -80,13 +100,22 @@ def suggest_duplicates(limit: int = 100) -> list[Suggestion]:
         candidates = {(i, j) for i, j in np.argwhere(scores >= SIMILARITY).tolist() if i < j}
         if kind == EntityKind.PERSON:
             for group in by_surname.values():
-                candidates |= {(i, j) for i in group for j in group if i < j}
+                full = {i for i in group if " " in entities[i].key}
+                # A lone surname is offered to a full name only if no other person has it.
+                candidates |= {
+                    (i, j)
+                    for i in group
+                    for j in group
+                    if i < j and (len(full) < 2 or (i in full) == (j in full))
+                }
         for i, j in sorted(candidates):
             a, b = entities[i], entities[j]
             if (min(a.pk, b.pk), max(a.pk, b.pk)) in dismissed:
+                continue
+            if wanted and wanted not in a.key and wanted not in b.key:
                 continue
             reason = _reason(a, b, float(scores[i, j]))
             if reason:
                 suggestions.append(Suggestion(a, b, reason))
     suggestions.sort(key=lambda s: -(s.first.article_count + s.second.article_count))
-    return suggestions[:limit]
+    return suggestions

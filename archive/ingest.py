@@ -10,6 +10,7 @@ from typing import TypeVar
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from archive.curation import apply_corrections
 from archive.extraction import ExtractedEntity, extract_many, pipeline_name
 from archive.importers import BadRecord, RawArticle, Record, read_paths
 from archive.kinds import ArchiveKinds
@@ -279,13 +280,15 @@ def reextract_articles(articles: list[Article], *, workers: int | None = None) -
     apply_curation()
     extracted = list(extract_many(articles, text=lambda a: a.body, workers=workers))
     settled = _settle(extracted, ArchiveKinds(), lambda a: None, lambda a: a.body)
+    settled = apply_corrections(settled)
     ids = [a.pk for a in articles]
     with transaction.atomic():
         save_mentions(settled)
         Article.objects.filter(pk__in=ids).update(
             extracted_at=timezone.now(), extraction_model=pipeline_name()
         )
-    articles_changed.send(sender=Article, ids=ids)
+        # Indexed once, on commit, together with the mentions the save replaced.
+        articles_changed.send(sender=Article, ids=ids)
     return ids
 
 

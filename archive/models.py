@@ -251,3 +251,30 @@ class DismissedPair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first} ≠ {self.second}"
+
+
+class ArticleCorrection(models.Model):
+    """A curator's correction to one article's entities, which re-extraction keeps: an entity
+    removed from the article stays out of it, one added stays in it."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=12, choices=EntityKind.choices)
+    key = models.CharField(max_length=300)
+    name = models.CharField(max_length=300)
+    removed = models.BooleanField(help_text="Removed from the article (else: added to it).")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "kind", "key"], name="correction_unique_per_article"
+            )
+        ]
+
+    def __str__(self) -> str:
+        verb = "removed from" if self.removed else "added to"
+        return f"{self.name} ({self.get_kind_display().lower()}) {verb} article {self.article_id}"

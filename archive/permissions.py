@@ -6,7 +6,14 @@ from django.contrib.auth.models import Group, Permission
 
 CURATORS = "Curators"
 VIEWERS = "Viewers"
-_CURATED_MODELS = ["entity", "mention", "blockedname", "mergerecord", "dismissedpair"]
+_CURATED_MODELS = [
+    "entity",
+    "mention",
+    "blockedname",
+    "mergerecord",
+    "dismissedpair",
+    "articlecorrection",
+]
 
 
 def ensure_groups(**kwargs) -> None:

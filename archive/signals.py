@@ -1,10 +1,10 @@
 """What the archive announces, so that other apps (search) can follow without being imported.
 
-`articles_changed` is sent with `ids` after articles and their mentions are stored or edited;
-`articles_deleted` with `ids` after articles are removed. Both are sent once per batch.
+`articles_changed` is sent with `ids` when articles, or their entities, are stored, edited or
+deleted (ids of deleted articles included), once per batch. Sent inside a transaction, it
+takes effect when the transaction commits, together with any single edits made in it.
 """
 
 from django.dispatch import Signal
 
 articles_changed = Signal()
-articles_deleted = Signal()

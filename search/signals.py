@@ -1,4 +1,10 @@
-"""Index updates driven by the archive's signals and by edits of single articles."""
+"""Index updates driven by the archive's signals and by edits of single articles.
+
+One path: every change (a batch announced by `articles_changed`, a saved or deleted article
+or mention) adds its article ids to this thread's pending set, which is indexed once when
+the transaction commits (at once outside a transaction). A re-extraction or a merge that
+touches many mentions therefore indexes each article once.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,8 @@ from django.db.models import signals
 from haystack.signals import BaseSignalProcessor
 
 from archive.models import Article, Mention
-from archive.signals import articles_changed, articles_deleted
-from search.indexing import index_articles, unindex_articles
+from archive.signals import articles_changed
+from search.indexing import index_articles
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +33,6 @@ def _safely(action, ids) -> None:
 class ArchiveSignalProcessor(BaseSignalProcessor):
     def setup(self):
         articles_changed.connect(self.on_articles_changed)
-        articles_deleted.connect(self.on_articles_deleted)
         signals.post_save.connect(self.on_article_saved, sender=Article)
         signals.post_delete.connect(self.on_article_deleted, sender=Article)
         signals.post_save.connect(self.on_mention_changed, sender=Mention)
@@ -35,40 +40,37 @@ class ArchiveSignalProcessor(BaseSignalProcessor):
 
     def teardown(self):
         articles_changed.disconnect(self.on_articles_changed)
-        articles_deleted.disconnect(self.on_articles_deleted)
         signals.post_save.disconnect(self.on_article_saved, sender=Article)
         signals.post_delete.disconnect(self.on_article_deleted, sender=Article)
         signals.post_save.disconnect(self.on_mention_changed, sender=Mention)
         signals.post_delete.disconnect(self.on_mention_changed, sender=Mention)
 
     def on_articles_changed(self, sender, ids, **kwargs):
-        _safely(index_articles, ids)
-
-    def on_articles_deleted(self, sender, ids, **kwargs):
-        _safely(unindex_articles, ids)
-
-    # Single edits (the admin) index once the transaction, inlines included, has committed;
-    # everything one transaction touched is indexed in one batch.
+        _schedule(ids)
 
     def on_article_saved(self, sender, instance, **kwargs):
-        _schedule(instance.pk)
+        _schedule([instance.pk])
 
     def on_article_deleted(self, sender, instance, **kwargs):
-        _schedule(instance.pk)
+        _schedule([instance.pk])
 
     def on_mention_changed(self, sender, instance, **kwargs):
-        _schedule(instance.article_id)
+        _schedule([instance.article_id])
 
 
 _pending = threading.local()
 
 
-def _schedule(article_id: int) -> None:
+def _schedule(article_ids) -> None:
     if not hasattr(_pending, "ids"):
         _pending.ids = set()
-    _pending.ids.add(article_id)
+    _pending.ids.update(article_ids)
     # Every registration flushes the whole set; the first to run does the work.
-    transaction.on_commit(_flush)
+    after_commit(_flush)
+
+
+def after_commit(func) -> None:
+    transaction.on_commit(func)
 
 
 def _flush() -> None:

@@ -20,6 +20,16 @@ def empty_search_index():
 
 
 @pytest.fixture(autouse=True)
+def index_without_waiting_for_commit(request, monkeypatch):
+    """A test in one rolled-back transaction never commits, so index updates run at once
+    there. Tests with real transactions (`django_db(transaction=True)`) keep production's
+    once-per-commit indexing."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        monkeypatch.setattr("search.signals.after_commit", lambda func: func())
+
+
+@pytest.fixture(autouse=True)
 def no_curation_rules():
     """Curation rules live in the process; each test starts without the last one's."""
     yield

@@ -17,23 +17,6 @@ from tests.factories import article_form, make_article
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def newsroom():
-    make_article(
-        "Dock strike halts Lisbon port",
-        person=("Rui Tavares", "Helena Moura"),
-        place=("Lisbon",),
-        organization=("Atlantic Dockworkers Union",),
-    )
-    make_article(
-        "Moura backs port fund",
-        person=("H. Moura",),
-        place=("Lisbon", "Sines"),
-        organization=("European Investment Bank",),
-    )
-    make_article("Sines terminal reopens", place=("Sines",), organization=("Sines Port Agency",))
-
-
 def staff_client(client, group: str, name: str = "curator"):
     user = User.objects.create_user(name, password="a long passphrase", is_staff=True)
     user.groups.add(Group.objects.get(name=group))
@@ -56,7 +39,7 @@ def entity(name: str) -> Entity:
 
 
 def change_entity(client, target: Entity, **changes):
-    data = {"name": target.name, "kind": target.kind, "aliases": json.dumps(target.aliases)}
+    data = {"name": target.name, "kind": target.kind, "aliases": "\n".join(target.aliases)}
     data.update(changes)
     url = reverse("admin:archive_entity_change", args=[target.pk])
     return client.post(url, data)
@@ -159,7 +142,7 @@ def test_suggested_duplicates_merge_and_dismiss(newsroom, curator):
         reverse("admin:archive_entity_duplicates"),
         {"first": first.pk, "second": second.pk, "dismiss": "1"},
     )
-    pairs = curator.get(reverse("admin:archive_entity_duplicates")).context["suggestions"]
+    pairs = curator.get(reverse("admin:archive_entity_duplicates")).context["page"].object_list
     assert {(s.first.name, s.second.name) for s in pairs} == {("Balaklia", "Balakliya")}
     a, b = entity("Balaklia"), entity("Balakliya")
     curator.post(

@@ -54,3 +54,17 @@ def page(browser):
 def shot(page, name: str, full_page: bool = True) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+def log_in_as_curator(page, live_server) -> None:
+    """A staff account in the Curators group, logged in through the admin's form."""
+    from django.contrib.auth.models import Group, User
+
+    from archive.permissions import CURATORS
+
+    curator = User.objects.create_user("curator", password="a long passphrase", is_staff=True)
+    curator.groups.add(Group.objects.get(name=CURATORS))
+    page.goto(live_server.url + "/admin/")
+    page.fill("input[name=username]", "curator")
+    page.fill("input[name=password]", "a long passphrase")
+    page.click("input[type=submit]")

@@ -5,9 +5,8 @@ var/screenshots), which `.ci/run` prints.
 """
 
 import pytest
-from django.contrib.auth.models import User
 
-from tests.browser.conftest import HOSTILE, NEEDS_CHROMIUM, shot
+from tests.browser.conftest import HOSTILE, NEEDS_CHROMIUM, log_in_as_curator, shot
 from tests.factories import make_article
 
 pytestmark = [pytest.mark.django_db(transaction=True), NEEDS_CHROMIUM]
@@ -86,23 +85,14 @@ def test_hostile_markup_never_runs(live_server, archive, page):
 
 
 def test_curator_merges_in_the_admin_and_search_follows(live_server, archive, page):
-    from django.contrib.auth.models import Group
-
-    from archive.permissions import CURATORS
-
-    curator = User.objects.create_user("curator", password="a long passphrase", is_staff=True)
-    curator.groups.add(Group.objects.get(name=CURATORS))
-    page.goto(live_server.url + "/admin/")
-    page.fill("input[name=username]", "curator")
-    page.fill("input[name=password]", "a long passphrase")
-    page.click("input[type=submit]")
+    log_in_as_curator(page, live_server)
     page.goto(live_server.url + "/admin/archive/entity/?kind__exact=person")
     shot(page, "admin-entities")
     for name in ("Helena Moura", "Rui Tavares"):
         page.locator("tr", has_text=name).locator("input.action-select").check()
     page.select_option("select[name=action]", "merge")
     page.click("button[name=index]")
-    page.get_by_label("Helena Moura (person)").check()
+    page.get_by_label("Helena Moura (person, 12 articles)").check()
     page.click("input[value=Merge]")
     assert "Merged Rui Tavares into Helena Moura" in page.locator(".messagelist").inner_text()
 

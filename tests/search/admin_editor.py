@@ -26,7 +26,7 @@ desk = Article.objects.get(title="Dock strike halts Lisbon port")
 statuses = [
     client.post(
         reverse("admin:archive_entity_change", args=[agency.pk]),
-        {"name": "Sines Port Authority", "kind": agency.kind, "aliases": "[]"},
+        {"name": "Sines Port Authority", "kind": agency.kind, "aliases": ""},
     ).status_code,
     client.post(
         reverse("admin:archive_entity_changelist"),
