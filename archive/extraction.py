@@ -685,12 +685,42 @@ def entities_from_doc(doc) -> list[ExtractedEntity]:
 
 
 def extract_entities(text: str) -> list[ExtractedEntity]:
-    return entities_from_doc(get_pipeline()(ner_text(text)))
+    return _extract_batch([text], 1)[0]
+
+
+# The model reads at most nlp.max_length characters at once (spaCy's E088, a million by
+# default); longer articles are read in pieces cut at paragraph breaks.
+PIECE_LENGTH = 100_000
+
+
+def text_pieces(text: str, most: int | None = None) -> list[tuple[int, str]]:
+    """(offset, piece) pieces of at most `most` (PIECE_LENGTH) characters, cut at a paragraph
+    break, else a line break, else a space, else anywhere."""
+    most = most or PIECE_LENGTH
+    pieces, start = [], 0
+    while len(text) - start > most:
+        window = text[start : start + most]
+        cut = next((c for c in (window.rfind(sep) for sep in ("\n\n", "\n", " ")) if c > 0), most)
+        pieces.append((start, window[:cut]))
+        start += cut
+    pieces.append((start, text[start:]))
+    return pieces
 
 
 def _extract_batch(texts: list[str], batch_size: int) -> list[list[ExtractedEntity]]:
-    docs = get_pipeline().pipe(map(ner_text, texts), batch_size=batch_size)
-    return [entities_from_doc(doc) for doc in docs]
+    pieces = [
+        (i, offset, piece)
+        for i, text in enumerate(texts)
+        for offset, piece in text_pieces(ner_text(text))
+    ]
+    docs = get_pipeline().pipe((piece for _, _, piece in pieces), batch_size=batch_size)
+    mentions: list[list[_Mention]] = [[] for _ in texts]
+    for (i, offset, _), doc in zip(pieces, docs, strict=True):
+        for m in _mentions_from_doc(doc):
+            m.start += offset
+            m.end += offset
+            mentions[i].append(m)
+    return [resolve_mentions(found) for found in mentions]
 
 
 def default_workers() -> int:

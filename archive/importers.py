@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from archive.models import EntityKind
-from archive.text import derive_title, normalize_text, tidy_title
+from archive.names import mixes_scripts
+from archive.text import clean_line, derive_title, normalize_text, tidy_title
 
 TEXT_SUFFIXES = {".txt"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -28,6 +29,7 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES
 MAX_RECORD_BYTES = 20 * 1024 * 1024
 # Fewer words than this from a page is a menu or a cookie notice, not an article.
 MIN_HTML_WORDS = 20
+MAX_NAME_LENGTH = 300  # Entity.name
 MAX_FIELD_LENGTHS = {"title": 500, "source": 200, "author": 300, "language": 16, "url": 2000}
 
 
@@ -170,12 +172,16 @@ def read_jsonl_file(path: Path) -> Iterator[Record]:
     empty = True
     try:
         with _open(path) as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
+            for number, line in enumerate(_bounded_lines(handle), start=1):
+                if line is not None and not line.strip():
                     continue
                 empty = False
                 origin = f"{path}:{number}"
                 try:
+                    if line is None:
+                        raise ReadError(
+                            f"record larger than {MAX_RECORD_BYTES // (1024 * 1024)} MB"
+                        )
                     yield article_from_json(origin, line)
                 except ReadError as exc:
                     yield BadRecord(origin, exc.message)
@@ -183,6 +189,21 @@ def read_jsonl_file(path: Path) -> Iterator[Record]:
         raise ReadError(f"damaged or truncated gzip file ({exc})") from exc
     if empty:
         yield BadRecord(str(path), "empty: no records")
+
+
+def _bounded_lines(handle) -> Iterator[bytes | None]:
+    """The file's lines, or None for a line longer than MAX_RECORD_BYTES, which is skipped
+    a block at a time: memory stays bounded however long a (decompressed) line is."""
+    while True:
+        line = handle.readline(MAX_RECORD_BYTES + 1)
+        if not line:
+            return
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            while (rest := handle.readline(1024 * 1024)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+        else:
+            yield line
 
 
 def article_from_json(origin: str, line: bytes) -> RawArticle:
@@ -210,6 +231,10 @@ def _string(data: dict, *names: str) -> str:
     return ""
 
 
+def _line(data: dict, *names: str) -> str:
+    return clean_line(_string(data, *names))
+
+
 def article_from_fields(origin: str, data: dict) -> RawArticle:
     body = normalize_text(_string(data, "body", "text"))
     if not body:
@@ -217,10 +242,10 @@ def article_from_fields(origin: str, data: dict) -> RawArticle:
     title = tidy_title(normalize_text(_string(data, "title"))) or derive_title(body)
     fields = {
         "title": title,
-        "url": _string(data, "url") or None,
-        "source": _string(data, "source", "publication"),
-        "author": _string(data, "author", "byline"),
-        "language": _string(data, "language", "lang"),
+        "url": _line(data, "url") or None,
+        "source": _line(data, "source", "publication"),
+        "author": _line(data, "author", "byline"),
+        "language": _line(data, "language", "lang"),
     }
     for name, limit in MAX_FIELD_LENGTHS.items():
         if fields[name] and len(fields[name]) > limit:
@@ -253,6 +278,11 @@ def parse_published(value: str) -> datetime | None:
         raise ReadError(f"date {value[:40]!r} is not an ISO date (YYYY-MM-DD[THH:MM:SS])")
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, UTC)
+    try:
+        # Stored in UTC: "9999-12-31T23:00-05:00" would be year 10000, which no database keeps.
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise ReadError(f"date {value[:40]!r} is outside the years 1 to 9999 once in UTC") from None
     return moment
 
 
@@ -267,7 +297,20 @@ def parse_entities(value) -> dict[str, list[str]] | None:
     for kind, names in value.items():
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise ReadError(f"'entities.{kind}' must be a list of names")
-        entities[kind] = names
+        names = [clean_line(n) for n in names]
+        look_alike = next((n for n in names if mixes_scripts(n)), None)
+        if look_alike:
+            raise ReadError(
+                f"'entities.{kind}' has {look_alike[:40]!r}, which mixes Latin, Cyrillic or "
+                "Greek letters in one word (a look-alike spelling)"
+            )
+        long = next((n for n in names if len(n) > MAX_NAME_LENGTH), None)
+        if long:
+            raise ReadError(
+                f"'entities.{kind}' has a name longer than {MAX_NAME_LENGTH} characters "
+                f"({long[:40]!r}…)"
+            )
+        entities[kind] = [n for n in names if n]
     return entities
 
 

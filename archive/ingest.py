@@ -17,7 +17,7 @@ from archive.kinds import ArchiveKinds
 from archive.models import Article, Entity, Mention
 from archive.names import clean_name, fold_quotes, normalize_key
 from archive.rules import apply_curation
-from archive.signals import articles_changed
+from archive.signals import articles_changed, indexing_failed
 from archive.text import content_hash
 
 SUPPLIED_ENTITIES = "supplied"
@@ -39,13 +39,22 @@ class ImportReport:
     imported: int = 0
     duplicates: int = 0
     bad: list[BadRecord] = field(default_factory=list)
+    unindexed: int = 0  # stored, but the search index could not take them
+    index_error: str = ""
 
     def summary(self) -> str:
-        return (
+        text = (
             f"Imported {self.imported} article{'s' * (self.imported != 1)}, "
             f"skipped {self.duplicates} duplicate{'s' * (self.duplicates != 1)}, "
             f"{len(self.bad)} bad record{'s' * (len(self.bad) != 1)}."
         )
+        if self.unindexed:
+            text += (
+                f" {self.unindexed} of them could not be indexed ({self.index_error}): they are "
+                "stored but not searchable; fix the index folder, then run "
+                "'python manage.py check_index'."
+            )
+        return text
 
 
 @dataclass
@@ -76,6 +85,12 @@ def import_paths(
         candidates, workers=workers, batch_size=store_batch, lookahead=index_batch
     )
     unannounced: list[int] = []
+
+    def unindexed(sender, ids, error, **kwargs) -> None:
+        report.unindexed += len(ids)
+        report.index_error = error
+
+    indexing_failed.connect(unindexed, weak=False)
     try:
         for batch in batches:
             unannounced += _store_and_report(batch, report)
@@ -86,6 +101,7 @@ def import_paths(
         # Also when interrupted: what was stored is searchable.
         if unannounced:
             articles_changed.send(sender=Article, ids=unannounced)
+        indexing_failed.disconnect(unindexed)
     return report
 
 

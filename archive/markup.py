@@ -30,13 +30,16 @@ def marked_body(article: Article) -> SafeString:
     """The body as escaped paragraphs with each mention linked to its entity page."""
     body = article.body
     pieces, position = [], 0
+    opening: dict[int, str] = {}  # one link per entity, however often it is named
     for start, end, entity in entity_spans(article):
+        if entity.pk not in opening:
+            opening[entity.pk] = (
+                f'<a class="mention mention-{entity.kind}" '
+                f'href="{escape(entity.get_absolute_url())}" '
+                f'title="{escape(entity.get_kind_display())}: {escape(entity.name)}">'
+            )
         pieces.append(escape(body[position:start]))
-        pieces.append(
-            f'<a class="mention mention-{entity.kind}" href="{escape(entity.get_absolute_url())}"'
-            f' title="{escape(entity.get_kind_display())}: {escape(entity.name)}">'
-            f"{escape(body[start:end])}</a>"
-        )
+        pieces.append(f"{opening[entity.pk]}{escape(body[start:end])}</a>")
         position = end
     pieces.append(escape(body[position:]))
     html = "".join(pieces)

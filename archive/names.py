@@ -177,9 +177,24 @@ def _strip_titles(name: str) -> str:
     return " ".join(words)
 
 
+_LOOK_ALIKE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+
+
+def mixes_scripts(name: str) -> bool:
+    """A word written with letters of two of Latin, Cyrillic and Greek ("Раris" with a
+    Cyrillic Р) is a look-alike spelling, not a name of its own."""
+    for word in name.split():
+        scripts = {unicodedata.name(c, "").split(" ", 1)[0] for c in word if c.isalpha()} & set(
+            _LOOK_ALIKE_SCRIPTS
+        )
+        if len(scripts) > 1:
+            return True
+    return False
+
+
 def clean_name(text: str, kind: str) -> str | None:
     """The name as an editor would file it, or None when the text is not a name at all."""
-    if "\n" in text.strip():
+    if "\n" in text.strip() or mixes_scripts(text):
         # A span across lines has joined a heading or page residue to the text.
         return None
     name = " ".join(fold_quotes(text).split())

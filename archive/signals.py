@@ -3,8 +3,11 @@
 `articles_changed` is sent with `ids` when articles, or their entities, are stored, edited or
 deleted (ids of deleted articles included), once per batch. Sent inside a transaction, it
 takes effect when the transaction commits, together with any single edits made in it.
+`indexing_failed` comes back when the change could not be indexed, so an import can say so.
 """
 
 from django.dispatch import Signal
 
 articles_changed = Signal()
+# Sent by whoever keeps an index when it could not follow a change: `ids`, `error` (a message).
+indexing_failed = Signal()

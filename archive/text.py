@@ -26,10 +26,15 @@ _RESIDUE_LINE = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-# Control characters, and the bidi embeddings and overrides that can make a line display
-# reversed ("Trojan Source"); right-to-left scripts display correctly without them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# Control characters; the bidi embeddings, overrides, isolates and marks that can make a line
+# display reversed ("Trojan Source"; right-to-left scripts display correctly without them);
+# zero-width joiners, word joiners and byte-order marks, which split one name into two
+# look-alike names; and lone surrogates (valid in JSON, not encodable as UTF-8).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
+    r"\ud800-\udfff]"
+)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
@@ -40,6 +45,12 @@ def normalize_text(text: str) -> str:
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
     return strip_page_residue(text)
+
+
+def clean_line(text: str) -> str:
+    """One line of text (a name, a source, an author): no invisible or control characters,
+    single spaces."""
+    return " ".join(_CONTROL.sub("", unicodedata.normalize("NFC", text)).split())
 
 
 def is_residue_line(line: str) -> bool:

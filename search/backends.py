@@ -18,6 +18,7 @@ field filters through filter()) raises SearchBackendError instead of being ignor
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from datetime import date, datetime, time
@@ -169,21 +170,28 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
 
     def indexed_ids(self) -> set[str]:
         """The Django ids of every live document, for consistency checks."""
-        return {fields[DJANGO_ID] for _, fields in self.searcher().reader().iter_docs()}
+        reader = self.searcher(create_missing=True).reader()
+        return {fields[DJANGO_ID] for _, fields in reader.iter_docs()}
 
     # Reading
 
-    def searcher(self):
-        """This thread's searcher, refreshed when another process has committed."""
-        if not self.setup_complete:
-            self.setup()
+    def searcher(self, create_missing: bool = False):
+        """This thread's searcher, refreshed when another process has committed. An index
+        that cannot be read, or is missing while the database holds articles (unless
+        `create_missing`, for repairs), raises SearchBackendError (the pages answer 503)."""
         current = getattr(self._local, "searcher", None)
         try:
+            if not self.setup_complete:
+                if not create_missing:
+                    self._refuse_missing_index()
+                self.setup()
             if current is None:
                 self.index = self.index.refresh()
                 current = self.index.searcher()
             else:
                 current = current.refresh()
+        except SearchBackendError:
+            raise
         except Exception as exc:  # damaged files fail in many ways; all mean the same here
             raise SearchBackendError(
                 f"The search index at {self.path} cannot be read ({type(exc).__name__}). "
@@ -191,6 +199,19 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             ) from exc
         self._local.searcher = current
         return current
+
+    def _refuse_missing_index(self) -> None:
+        from whoosh.index import exists_in
+
+        from archive.models import Article
+
+        present = os.path.isdir(self.path) and exists_in(self.path)
+        if not present and Article.objects.exists():
+            # Creating an empty one would show "0 articles" for an archive that has them.
+            raise SearchBackendError(
+                f"The search index at {self.path} is missing. "
+                "Rebuild it with: python manage.py check_index --rebuild"
+            )
 
     def search(
         self,

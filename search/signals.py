@@ -16,7 +16,7 @@ from django.db.models import signals
 from haystack.signals import BaseSignalProcessor
 
 from archive.models import Article, Mention
-from archive.signals import articles_changed
+from archive.signals import articles_changed, indexing_failed
 from search.indexing import index_articles
 
 logger = logging.getLogger(__name__)
@@ -26,8 +26,9 @@ def _safely(action, ids) -> None:
     # The database is the record; an index failure is logged and repaired by check_index.
     try:
         action(ids)
-    except Exception:
+    except Exception as exc:
         logger.exception("Could not update the search index for articles %s", sorted(ids)[:20])
+        indexing_failed.send(sender=Article, ids=sorted(ids), error=f"{type(exc).__name__}: {exc}")
 
 
 class ArchiveSignalProcessor(BaseSignalProcessor):

@@ -33,13 +33,10 @@ def _pattern(terms: list[str]) -> re.Pattern | None:
 def snippet(body: str, terms: list[str], length: int = SNIPPET_LENGTH) -> SafeString:
     """About `length` characters around the densest run of matches, escaped, matches marked."""
     pattern = _pattern(terms)
-    matches = list(pattern.finditer(body)) if pattern else []
+    starts = [m.start() for m in pattern.finditer(body)] if pattern else []
     start = 0
-    if matches:
-        best = max(
-            matches, key=lambda m: sum(1 for n in matches if 0 <= n.start() - m.start() < length)
-        )
-        start = max(0, best.start() - length // 4)
+    if starts:
+        start = max(0, _densest(starts, length) - length // 4)
         while start > 0 and not body[start - 1].isspace():
             start -= 1
     end = min(len(body), start + length)
@@ -55,3 +52,15 @@ def snippet(body: str, terms: list[str], length: int = SNIPPET_LENGTH) -> SafeSt
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(body) else ""
     return mark_safe(prefix + "".join(pieces).replace("\n", " ") + suffix)
+
+
+def _densest(starts: list[int], length: int) -> int:
+    """The match start with the most matches in the `length` characters from it: one pass
+    with two pointers, so a word matched 40,000 times in a long article stays cheap."""
+    best, most, end = starts[0], 0, 0
+    for i, begin in enumerate(starts):
+        while end < len(starts) and starts[end] - begin < length:
+            end += 1
+        if end - i > most:
+            best, most = begin, end - i
+    return best

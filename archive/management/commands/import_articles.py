@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from archive.ingest import import_paths
@@ -25,4 +25,6 @@ class Command(BaseCommand):
                 on_bad=lambda record: bar.write(f"skipped {record}", file=self.stderr._out),
                 on_progress=bar.update,
             )
+        if report.unindexed:
+            raise CommandError(report.summary())
         self.stdout.write(report.summary())
