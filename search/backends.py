@@ -47,6 +47,7 @@ from whoosh.support.charset import accent_map
 from search.docvalues import DocValuesCache
 from search.facets import FACET_NAMES
 from search.scoring import evaluate, top
+from search.search_indexes import DIGEST_FIELD
 from search.spelling import Vocabulary
 
 FACET_FIELDS = FACET_NAMES
@@ -83,6 +84,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             replacements[name] = _date_column()
         # Results are loaded by this stored value; nothing searches it, so it adds no terms.
         replacements[DJANGO_ID] = STORED()
+        replacements[DIGEST_FIELD] = STORED()
         for name, field in replacements.items():
             if name in schema:
                 schema.remove(name)
@@ -168,10 +170,11 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         self._local.__dict__.clear()
         super().delete_index()
 
-    def indexed_ids(self) -> set[str]:
-        """The Django ids of every live document, for consistency checks."""
+    def indexed_digests(self) -> dict[str, str]:
+        """Django id -> content digest ("" when indexed without one) of every live
+        document, for consistency checks."""
         reader = self.searcher(create_missing=True).reader()
-        return {fields[DJANGO_ID] for _, fields in reader.iter_docs()}
+        return {fields[DJANGO_ID]: fields.get(DIGEST_FIELD, "") for _, fields in reader.iter_docs()}
 
     # Reading
 

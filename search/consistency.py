@@ -1,19 +1,22 @@
 """Is the index in step with the database? Find and repair drift, or rebuild a broken index.
 
 The database is the record. An import killed between its database commit and its index commit,
-or an index write that failed, leaves articles missing from the index (or index entries whose
-article is gone); `check_index` finds both and repairs them.
+or an index write that failed, leaves articles missing from the index, index entries whose
+article is gone, or entries that hold an older version of their article (its text, date or
+entities); `check_index` finds all three, comparing a digest of each article's indexed content
+with the database's a batch at a time, and repairs them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from haystack import connections
 
 from archive.models import Article
 from search.indexing import BATCH_SIZE, index_articles, unindex_articles
+from search.search_indexes import content_digest
 
 
 class IndexUnreadable(RuntimeError):
@@ -24,27 +27,35 @@ class IndexUnreadable(RuntimeError):
 class Drift:
     missing: set[int]  # in the database, not in the index
     stale: set[int]  # in the index, not in the database
+    outdated: set[int] = field(default_factory=set)  # indexed with other content
 
     def __bool__(self) -> bool:
-        return bool(self.missing or self.stale)
+        return bool(self.missing or self.stale or self.outdated)
 
 
 def find_drift(using: str = "default") -> Drift:
     backend = connections[using].get_backend()
     try:
-        indexed = {int(pk) for pk in backend.indexed_ids()}
+        indexed = {int(pk): digest for pk, digest in backend.indexed_digests().items()}
     except Exception as exc:  # Whoosh raises many kinds of errors on damaged files
         path = connections.connections_info[using].get("PATH", "")
         raise IndexUnreadable(f"The search index at {path} cannot be read ({exc}).") from exc
     stored = set(Article.objects.values_list("pk", flat=True))
-    return Drift(missing=stored - indexed, stale=indexed - stored)
+    outdated = set()
+    both = sorted(stored & indexed.keys())
+    articles = Article.objects.with_entities()
+    for start in range(0, len(both), BATCH_SIZE):
+        for article in articles.filter(pk__in=both[start : start + BATCH_SIZE]):
+            if content_digest(article) != indexed[article.pk]:
+                outdated.add(article.pk)
+    return Drift(missing=stored - indexed.keys(), stale=indexed.keys() - stored, outdated=outdated)
 
 
 def repair(drift: Drift, using: str = "default") -> None:
     if drift.stale:
         unindex_articles(drift.stale, using=using)
-    if drift.missing:
-        index_articles(drift.missing, using=using)
+    if drift.missing or drift.outdated:
+        index_articles(drift.missing | drift.outdated, using=using)
 
 
 def rebuild(using: str = "default", on_progress: Callable[[int], None] | None = None) -> int:

@@ -25,9 +25,13 @@ def check_index(*args) -> str:
 
 
 def search_count() -> int:
+    return search_count_of()
+
+
+def search_count_of(**params) -> int:
     from django.test import Client
 
-    return Client().get("/api/search/").json()["count"]
+    return Client().get("/api/search/", params).json()["count"]
 
 
 @pytest.mark.django_db
@@ -166,3 +170,64 @@ def test_an_interrupted_import_leaves_what_it_stored_searchable(write_jsonl, mon
     assert Article.objects.count() == 4
     assert search_count() == 4
     assert not find_drift().missing
+
+
+@pytest.mark.django_db
+def test_check_index_finds_an_entry_with_older_content_and_repairs_it(monkeypatch):
+    from archive.models import Entity, Mention
+
+    article = make_article("Harbor notice", place=("Lisbon",))
+    porto = Entity.objects.create(kind="place", name="Porto", key="porto")
+    with monkeypatch.context() as lost:
+        lost.setattr("search.signals.after_commit", lambda func: None)  # the update failed
+        Mention.objects.create(article=article, entity=porto)
+        Article.objects.filter(pk=article.pk).update(title="Harbor notice, corrected")
+    drift = find_drift()
+    assert drift.outdated == {article.pk} and not drift.missing and not drift.stale
+    assert "1 indexed with older content" in check_index("--dry-run")
+    assert "Repaired" in check_index()
+    assert not find_drift()
+    data = (
+        __import__("django.test", fromlist=["Client"])
+        .Client()
+        .get("/api/search/", {"place": porto.pk})
+    )
+    assert data.json()["count"] == 1
+
+
+@pytest.mark.django_db
+def test_a_reextraction_killed_after_a_batch_commits_resumes_with_an_exact_index(
+    monkeypatch, settings, tmp_path
+):
+    from archive import ingest
+    from archive.management.commands import reextract_entities
+
+    settings.DATA_DIR = tmp_path
+    for n in range(4):
+        make_article(f"Notice {n}", f"Dock workers in Lisbon met in Porto on day {n}.")
+    Article.objects.update(extraction_model="en_core_web_sm")
+    calls = []
+    real = ingest.reextract_articles
+
+    def killed_after_first_batch(chunk, **kwargs):
+        calls.append(chunk)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # SIGINT/SIGKILL between batches
+        with monkeypatch.context() as dying:
+            # Killed right after the commit: the index update never runs.
+            dying.setattr("search.signals.after_commit", lambda func: None)
+            return real(chunk, **kwargs)
+
+    monkeypatch.setattr(reextract_entities, "reextract_articles", killed_after_first_batch)
+    with pytest.raises(KeyboardInterrupt):
+        call_command("reextract_entities", "--batch", "2", "--workers", "1", stdout=io.StringIO())
+    assert find_drift().outdated  # the committed batch is not what the index holds
+
+    monkeypatch.setattr(reextract_entities, "reextract_articles", real)
+    out = io.StringIO()
+    call_command("reextract_entities", "--batch", "2", "--workers", "1", stdout=out)
+    assert "Resuming" in out.getvalue()
+    assert not find_drift()
+
+    call_command("reextract_entities", "--restart", "--workers", "1", stdout=io.StringIO())
+    assert not find_drift()

@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from archive.ingest import SUPPLIED_ENTITIES, reextract_articles
 from archive.models import Article
+from archive.signals import articles_changed
 
 
 class Command(BaseCommand):
@@ -31,6 +32,13 @@ class Command(BaseCommand):
         if state.exists() and not restart:
             started = parse_datetime(json.loads(state.read_text())["started"])
             self.stdout.write(f"Resuming the re-extraction started at {started:%Y-%m-%d %H:%M}.")
+            # The run may have died between a batch's commit and its indexing: index what
+            # it did again, a batch at a time.
+            redone = list(
+                Article.objects.filter(extracted_at__gte=started).values_list("pk", flat=True)
+            )
+            for start in range(0, len(redone), batch):
+                articles_changed.send(sender=Article, ids=redone[start : start + batch])
         if started is None:
             started = timezone.now()
             state.write_text(json.dumps({"started": started.isoformat()}))

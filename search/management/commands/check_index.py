@@ -6,8 +6,9 @@ from search.consistency import IndexUnreadable, find_drift, rebuild, repair
 
 class Command(BaseCommand):
     help = (
-        "Compare the search index with the database: report articles missing from the index "
-        "and index entries whose article is gone, and repair both. --rebuild indexes every "
+        "Compare the search index with the database: report articles missing from the index, "
+        "index entries whose article is gone and entries with older content (text, date, "
+        "entities), and repair all three. --rebuild indexes every "
         "article again from scratch (for a missing or damaged index folder)."
     )
 
@@ -30,7 +31,8 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"{len(drift.missing)} articles missing from the index, "
-            f"{len(drift.stale)} index entries whose article is gone."
+            f"{len(drift.stale)} index entries whose article is gone, "
+            f"{len(drift.outdated)} indexed with older content."
         )
         if dry_run:
             return
