@@ -392,7 +392,7 @@ def run_search(params: SearchParams, page_size: int = PAGE_SIZE) -> SearchOutcom
         # OR-ed facets count without their own selection, so the alternatives stay visible.
         if params.selected.get(name):
             own = base_queryset(params, skip_facet=name).facet(name, limit=FACET_LIMIT + 1)
-            fields[name] = own.facet_counts().get("fields", {}).get(name, [])
+            fields[name] = counts_only(own).get("fields", {}).get(name, [])
     articles = articles_in_order([int(h.pk) for h in hits])
     columns, names = {}, {}
     for facet in FACETS:
@@ -465,7 +465,7 @@ def facet_values_page(
     if contains:
         only = {facet.term(v) for v in facet.matching(contains)}
     options = {"limit": None} if only is None else {"limit": None, "terms": only}
-    counts = sqs.facet(facet.name, **options).facet_counts().get("fields", {})
+    counts = counts_only(sqs.facet(facet.name, **options)).get("fields", {})
     counted = facet.from_index(counts.get(facet.name, []))
     shown = counted[offset : offset + limit]
     names = facet.names({v for v, _ in shown})
@@ -511,6 +511,13 @@ def _bucket_end(start: date, unit: str) -> date:
     if unit == "month":
         return date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
     return start
+
+
+def counts_only(sqs: SearchQuerySet) -> dict:
+    """The facet counts of a search without loading any of its hits."""
+    sqs = sqs._clone()
+    sqs.query.set_limits(0, 0)
+    return sqs.facet_counts() or {}
 
 
 def _day(value: date) -> str:

@@ -36,7 +36,12 @@ class Command(BaseCommand):
         )
         if dry_run:
             return
-        repair(drift)
+        try:
+            repair(drift)
+        except Exception as exc:  # a read-only or full index folder, say
+            raise CommandError(
+                f"Could not repair the index ({type(exc).__name__}: {exc}); nothing is repaired."
+            ) from exc
         after = find_drift()
         if after:
             raise CommandError(f"Repair left {len(after.missing) + len(after.stale)} differences.")
