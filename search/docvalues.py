@@ -31,6 +31,8 @@ class TermColumn:
     docs: np.ndarray  # global doc numbers, grouped by term
     values: np.ndarray  # the term ordinal of each entry in `docs`
     starts: np.ndarray  # docs[starts[t]:starts[t + 1]] hold term t
+    by_doc: np.ndarray  # the same entries' term ordinals, grouped by document
+    doc_starts: np.ndarray  # by_doc[doc_starts[d]:doc_starts[d + 1]] are document d's terms
 
     def docs_with(self, term: str) -> np.ndarray:
         ordinal = self.term_ids.get(term)
@@ -39,7 +41,18 @@ class TermColumn:
         return self.docs[self.starts[ordinal] : self.starts[ordinal + 1]]
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
-        return np.bincount(self.values[mask[self.docs]], minlength=len(self.terms))
+        """How many masked documents hold each term. A small result set gathers its own
+        documents' terms; a large one scans every entry once."""
+        hits = np.flatnonzero(mask)
+        begins = self.doc_starts[hits]
+        lengths = self.doc_starts[hits + 1] - begins
+        total = int(lengths.sum())
+        if total * 4 >= len(self.docs):
+            return np.bincount(self.values[mask[self.docs]], minlength=len(self.terms))
+        # Each hit's run of entries, laid end to end, without a Python loop.
+        firsts = np.repeat(begins - (np.cumsum(lengths) - lengths), lengths)
+        entries = firsts + np.arange(total)
+        return np.bincount(self.by_doc[entries], minlength=len(self.terms))
 
 
 @dataclass
@@ -204,7 +217,17 @@ class DocValuesCache:
             order = np.argsort(values, kind="stable")
             docs, values = docs[order], values[order]
             starts = np.searchsorted(values, np.arange(len(term_ids) + 1))
-            columns[field] = TermColumn(list(term_ids), term_ids, docs, values, starts)
+            by_doc_order = np.argsort(docs, kind="stable")
+            doc_starts = np.searchsorted(docs[by_doc_order], np.arange(size + 1))
+            columns[field] = TermColumn(
+                list(term_ids),
+                term_ids,
+                docs,
+                values,
+                starts,
+                values[by_doc_order],
+                doc_starts,
+            )
         parts = [segment for segment, _, _ in segments]
         dates = {f: _joined([p.dates[f] for p in parts], np.int64) for f in self.date_fields}
         lengths = {

@@ -534,7 +534,7 @@ def _date_unit(params: SearchParams) -> str:
 
 
 def articles_in_order(ids: list[int]) -> list[Article]:
-    found = Article.objects.with_entities().in_bulk(ids)
+    found = Article.objects.with_entity_names().in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
 
 

@@ -23,35 +23,52 @@ MIN_SIMILARITY = 0.7
 
 
 class Vocabulary:
+    """The field's words, folded, with their document counts and most frequent spelling.
+
+    Each index segment's words are read once (segments never change), so after a commit only
+    the new segment is read and the rest is a merge of small dictionaries in memory.
+    """
+
     def __init__(self, field: str):
         self.field = field
         self._generation = None
+        self._segments: dict[str, dict[str, dict[str, int]]] = {}
         self._frequencies: dict[str, int] = {}
         self._words: list[str] = []
         self._spellings: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def _load(self, searcher) -> None:
-        generation = tuple(r.segment().segment_id() for r, _ in leaf_readers(searcher))
+        leaves = leaf_readers(searcher)
+        generation = tuple(r.segment().segment_id() for r, _ in leaves)
         with self._lock:
             if generation == self._generation:
                 return
-            reader = searcher.reader()
+            self._segments = {
+                segid: self._segments.get(segid) or self._read(reader)
+                for segid, (reader, _) in zip(generation, leaves, strict=True)
+            }
             frequencies: dict[str, int] = {}
-            spellings: dict[str, tuple[int, str]] = {}
-            if self.field in reader.schema:
-                for term, info in reader.iter_field(self.field):
-                    word = term.decode("utf-8") if isinstance(term, bytes) else term
-                    if len(word) <= 2 or word.isdigit():
-                        continue
-                    key, count = fold(word), info.doc_frequency()
+            spellings: dict[str, dict[str, int]] = {}
+            for words in self._segments.values():
+                for word, count in words.items():
+                    key = fold(word)
                     frequencies[key] = frequencies.get(key, 0) + count
-                    if count > spellings.get(key, (0, ""))[0]:
-                        spellings[key] = (count, word)
+                    written = spellings.setdefault(key, {})
+                    written[word] = written.get(word, 0) + count
             self._frequencies = frequencies
-            self._spellings = {key: word for key, (_, word) in spellings.items()}
+            self._spellings = {key: max(w, key=w.get) for key, w in spellings.items()}
             self._words = list(frequencies)
             self._generation = generation
+
+    def _read(self, reader) -> dict[str, int]:
+        words: dict[str, int] = {}
+        if self.field in reader.schema:
+            for term, info in reader.iter_field(self.field):
+                word = term.decode("utf-8") if isinstance(term, bytes) else term
+                if len(word) > 2 and not word.isdigit():
+                    words[word] = info.doc_frequency()
+        return words
 
     def suggest(self, searcher, query_string: str) -> str | None:
         """The query with unknown words replaced by their nearest known words, or None."""

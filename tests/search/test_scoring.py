@@ -36,3 +36,30 @@ def test_matches_and_scores_agree_with_whoosh(backend, text):
     assert ours == theirs
     assert all(doc in searcher.reader().all_doc_ids() for doc in ours)
     assert text == "nothing" or ours
+
+
+def test_facet_counts_are_the_same_for_small_and_large_result_sets():
+    import numpy as np
+
+    from search.docvalues import TermColumn
+
+    rng = np.random.default_rng(7)
+    size, terms = 500, 40
+    pairs = {
+        (int(d), int(t))
+        for d, t in zip(rng.integers(0, size, 3000), rng.integers(0, terms, 3000), strict=True)
+    }
+    docs = np.array([d for d, _ in sorted(pairs, key=lambda p: p[1])])
+    values = np.array([t for _, t in sorted(pairs, key=lambda p: p[1])])
+    starts = np.searchsorted(values, np.arange(terms + 1))
+    order = np.argsort(docs, kind="stable")
+    column = TermColumn(
+        [str(t) for t in range(terms)], {}, docs, values, starts, values[order],
+        np.searchsorted(docs[order], np.arange(size + 1)),
+    )  # fmt: skip
+    for share in (0.002, 0.05, 0.5, 1.0):
+        mask = rng.random(size) < share
+        expected = np.zeros(terms, dtype=int)
+        for d, t in pairs:
+            expected[t] += bool(mask[d])
+        assert column.counts(mask).tolist() == expected.tolist()
