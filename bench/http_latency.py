@@ -1,0 +1,155 @@
+"""Search latency as readers get it: gunicorn (2 workers) over HTTP, on the team's scale corpus.
+
+Builds (once) an archive from `../shared/eval/make_scale_corpus.py` output (26 entities an
+article, as real NER gives) with `manage.py import_articles`, serves it as README's "Serving
+for real" does, and times the search page's requests through the JSON API (the same search,
+facets, date histogram and 20 results with their entities), 30 runs each after a warm-up.
+`../shared/eval/fts5_anchor.py` is run on the same corpus in the same run, as the anchor.
+
+Usage: .venv/bin/python bench/http_latency.py [--articles 100000] [--runs 30] [--rebuild]
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+from _django import ROOT, SHARED_DATA
+
+OUT = ROOT / "bench" / "out" / "http"
+EVAL = SHARED_DATA.parent / "eval"
+
+
+def build(articles: int) -> None:
+    shutil.rmtree(OUT / "data", ignore_errors=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    corpus = OUT / f"scale-{articles}.jsonl"
+    if not corpus.exists():
+        reuters = SHARED_DATA / "reuters21578" / "articles.jsonl"
+        make = [sys.executable, str(EVAL / "make_scale_corpus.py"), str(reuters)]
+        subprocess.run([*make, str(articles), str(corpus)], check=True)
+    env = environment()
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
+    start = time.perf_counter()
+    subprocess.run([*manage, "import_articles", str(corpus)], env=env, check=True)
+    seconds = time.perf_counter() - start
+    print(f"imported {articles} articles in {seconds:.0f} s ({articles / seconds:.0f}/s)")
+
+
+def environment() -> dict:
+    return {
+        **os.environ,
+        "ARCHIVE_DATA_DIR": str(OUT / "data"),
+        "DEBUG": "false",
+        "HTTPS": "false",
+        "SECRET_KEY": "benchmark-only-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cases() -> dict[str, dict]:
+    """The requests of the latency bar, with entity ids looked up in the archive."""
+    db = sqlite3.connect(OUT / "data" / "archive.sqlite3")
+
+    def top(kind: str, n: int) -> list[int]:
+        rows = db.execute(
+            "SELECT e.id FROM archive_entity e JOIN archive_mention m ON m.entity_id = e.id "
+            "WHERE e.kind = ? GROUP BY e.id ORDER BY count(*) DESC LIMIT ?",
+            (kind, n),
+        )
+        return [r[0] for r in rows]
+
+    place_a, place_b = top("place", 2)
+    (org,) = top("organization", 1)
+    return {
+        "one word (oil)": {"q": "oil"},
+        "rare word": {"q": "sorghum"},
+        "browse everything": {},
+        "word + 2 entity filters": {"q": "trade", "place": place_a, "organization": org},
+        "oil + two places with OR": {"q": "oil", "place": [place_a, place_b], "place_op": "or"},
+        "exclusion": {"q": "oil", "exclude_place": place_a},
+        "date range": {"date_from": "1987-03-01", "date_to": "1987-03-31"},
+        "page 50": {"q": "oil", "page": 50},
+        "newest first": {"q": "oil", "sort": "newest"},
+        "misspelling (did you mean)": {"q": "petrolium"},
+    }
+
+
+def timed(url: str, runs: int) -> tuple[float, float]:
+    for _ in range(2):
+        urllib.request.urlopen(url).read()
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        with urllib.request.urlopen(url) as response:
+            response.read()
+            assert response.status == 200
+        timings.append((time.perf_counter() - start) * 1000)
+    timings.sort()
+    return statistics.median(timings), timings[int(0.95 * (len(timings) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+    if args.rebuild or not (OUT / "data").exists():
+        build(args.articles)
+    port = free_port()
+    gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
+    server = subprocess.Popen(
+        [
+            gunicorn,
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env=environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/api/search/?"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        print(f"gunicorn, 2 workers, {args.runs} runs after warm-up: median / p95 ms")
+        for name, query in cases().items():
+            url = base + urllib.parse.urlencode(query, doseq=True)
+            median, p95 = timed(url, args.runs)
+            print(f"  {name:<30} {median:7.1f} / {p95:7.1f}", flush=True)
+    finally:
+        server.terminate()
+        server.wait()
+    corpus = next(OUT.glob("scale-*.jsonl"))
+    print("anchor (../shared/eval/fts5_anchor.py, same corpus, same run):", flush=True)
+    anchor = [sys.executable, str(EVAL / "fts5_anchor.py"), str(corpus), str(OUT / "fts5.sqlite3")]
+    subprocess.run(anchor, check=True)
+
+
+if __name__ == "__main__":
+    main()
