@@ -30,7 +30,7 @@ run: install
 serve: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
-	HTTPS=$${HTTPS:-false} $(VENV)/bin/gunicorn config.wsgi --bind $${BIND:-127.0.0.1:8000} \
+	HTTPS=$${HTTPS:-false} $(VENV)/bin/gunicorn config.wsgi -c config/gunicorn.py --bind $${BIND:-127.0.0.1:8000} \
 		--workers $${WEB_WORKERS:-2} --access-logfile -
 
 test: install-dev

@@ -114,7 +114,11 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         text = force_str(query_string).strip()
         if text in {"", "*", "*:*", "(*)"}:
             return wq.Every()
-        return self.user_parser.parse(hyphenated_as_phrases(text))
+        try:
+            return self.user_parser.parse(hyphenated_as_phrases(text))
+        except Exception:  # Whoosh's parser breaks on some operator runs ('NOT AND "')
+            words = [w for w in _PLAIN_WORD.findall(text) if w not in _OPERATORS]
+            return self.user_parser.parse(" ".join(words)) if words else wq.NullQuery
 
     # Writing
 
@@ -310,6 +314,8 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
 
 
 _HYPHENATED = re.compile(r"\w+(?:-\w+)+")
+_PLAIN_WORD = re.compile(r"\w+")
+_OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
 
 
 def hyphenated_as_phrases(text: str) -> str:

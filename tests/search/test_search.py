@@ -192,3 +192,15 @@ def test_pages_and_sorting(archive):
     outcome = run_search(parse_params(QueryDict("sort=oldest&page=2")), page_size=3)
     assert titles(outcome) == ["Floods close Porto roads"]
     assert outcome.pages == 2
+
+
+def test_a_worker_warms_the_search_caches_before_its_first_request(archive):
+    from haystack import connections
+
+    from search.warmup import warm_up
+
+    backend = connections["default"].get_backend()
+    backend.vocabulary._generation = None
+    warm_up()
+    assert backend.vocabulary._generation is not None  # the vocabulary is read
+    assert "lisbon" in backend.vocabulary._frequencies

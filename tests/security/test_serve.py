@@ -29,6 +29,8 @@ def test_gunicorn_serves_pages_and_static_files(tmp_path):
         port = free_port()
         server = archive.start(
             "config.wsgi",
+            "-c",
+            "config/gunicorn.py",  # as `make serve` runs it: workers warm the search caches
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
