@@ -58,14 +58,6 @@ class Facet:
             return [source_key(article.source)] if article.source else []
         return [str(m.entity_id) for m in article.mentions.all() if m.entity.kind == self.kind]
 
-    def names(self, values: set[str]) -> dict[str, str]:
-        """Display names of URL values; values that no longer exist are left out."""
-        if not self.is_entity:
-            return {value: value for value in values}
-        ids = [int(v) for v in values]
-        rows = Entity.objects.filter(pk__in=ids, kind=self.kind).values_list("pk", "name")
-        return {str(pk): name for pk, name in rows}
-
     def from_index(self, counted: list[tuple[str, int]]) -> list[tuple[str, int]]:
         """Index terms with their counts, as URL values (a source's name, not its hash)."""
         if self.is_entity or not counted:
@@ -83,6 +75,21 @@ class Facet:
 
     def as_json(self, value: str, name: str) -> dict:
         return {"id": int(value), "name": name} if self.is_entity else {"name": name}
+
+
+def display_names(wanted: dict[str, set[str]]) -> dict[str, dict[str, str]]:
+    """Display names of URL values, by facet name, in one query for all entity facets;
+    values that no longer exist (or are of another kind) are left out."""
+    names: dict[str, dict[str, str]] = {name: {} for name in wanted}
+    ids = {int(v) for name, values in wanted.items() if BY_NAME[name].is_entity for v in values}
+    rows = Entity.objects.filter(pk__in=ids).values_list("pk", "kind", "name") if ids else []
+    for pk, kind, name in rows:
+        if kind in names:
+            names[kind][str(pk)] = name
+    for name, values in wanted.items():
+        if not BY_NAME[name].is_entity:
+            names[name] = {value: value for value in values}
+    return names
 
 
 def source_names() -> dict[str, str]:

@@ -18,7 +18,7 @@ from haystack.query import SearchQuerySet
 
 from archive.curation import resolve_entity_ids
 from archive.models import Article
-from search.facets import FACETS, BadParameter, Facet, is_whole_number
+from search.facets import FACETS, BadParameter, Facet, display_names, is_whole_number
 from search.snippets import query_terms, snippet
 
 SORTS = {"relevance": None, "newest": "-published", "oldest": "published"}
@@ -296,11 +296,6 @@ class FacetColumn:
     def toggle_url(self) -> str:
         return self.params.toggling_operator(self.facet.name).url()
 
-    @property
-    def chosen(self) -> int:
-        name = self.facet.name
-        return len(self.params.selected.get(name, ())) + len(self.params.excluded.get(name, ()))
-
 
 @dataclass
 class DateBucket:
@@ -394,15 +389,19 @@ def run_search(params: SearchParams, page_size: int = PAGE_SIZE) -> SearchOutcom
             own = base_queryset(params, skip_facet=name).facet(name, limit=FACET_LIMIT + 1)
             fields[name] = counts_only(own).get("fields", {}).get(name, [])
     articles = articles_in_order([int(h.pk) for h in hits])
-    columns, names = {}, {}
+    counted = {facet.name: facet.from_index(fields.get(facet.name, [])) for facet in FACETS}
+    names = display_names(
+        {
+            name: {v for v, _ in values[:FACET_LIMIT]}
+            | {*params.selected.get(name, ()), *params.excluded.get(name, ())}
+            for name, values in counted.items()
+        }
+    )
+    columns = {}
     for facet in FACETS:
-        counted = facet.from_index(fields.get(facet.name, []))
-        more = len(counted) > FACET_LIMIT
-        counted = counted[:FACET_LIMIT]
-        wanted = {v for v, _ in counted}
-        wanted |= {*params.selected.get(facet.name, ()), *params.excluded.get(facet.name, ())}
-        names[facet.name] = facet.names(wanted)
-        values = _facet_values(facet, counted, params, names[facet.name])
+        shown = counted[facet.name][:FACET_LIMIT]
+        values = _facet_values(facet, shown, params, names[facet.name])
+        more = len(counted[facet.name]) > FACET_LIMIT
         columns[facet.name] = FacetColumn(facet, values, params, more)
     terms = query_terms(params.q)
     suggestion = None
@@ -468,7 +467,7 @@ def facet_values_page(
     counts = counts_only(sqs.facet(facet.name, **options)).get("fields", {})
     counted = facet.from_index(counts.get(facet.name, []))
     shown = counted[offset : offset + limit]
-    names = facet.names({v for v, _ in shown})
+    names = display_names({facet.name: {v for v, _ in shown}})[facet.name]
     values = _facet_values(facet, shown, params, names, keep_chosen=False)
     column = FacetColumn(facet, values, params, more=offset + limit < len(counted))
     return FacetPage(column, contains, offset, len(counted), limit)
