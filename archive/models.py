@@ -162,15 +162,6 @@ class Entity(models.Model):
             )
         return filled
 
-    def related(self, limit: int = 12) -> models.QuerySet[Entity]:
-        """The entities named most often in the same articles as this one."""
-        return (
-            Entity.objects.filter(mentions__article__mentions__entity=self)
-            .exclude(pk=self.pk)
-            .annotate(shared=Count("mentions__article", distinct=True))
-            .order_by("-shared", "name")[:limit]
-        )
-
 
 class Mention(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="mentions")

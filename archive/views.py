@@ -7,6 +7,7 @@ from django.utils.http import urlencode
 from archive.curation import survivor_of
 from archive.markup import marked_body
 from archive.models import Article, Entity
+from search.network import NEW_CONNECTION_DAYS, connections_of
 
 
 def article_detail(request, pk: int):
@@ -44,6 +45,7 @@ def entity_detail(request, pk: int):
     articles = entity.articles.order_by("-published", "-id")
     page = Paginator(articles, 20).get_page(request.GET.get("page"))
     timeline = entity.timeline()
+    connections, new_connections = connections_of(entity)
     peak = max((row["count"] for row in timeline), default=0)
     return render(
         request,
@@ -52,7 +54,9 @@ def entity_detail(request, pk: int):
             "entity": entity,
             "page": page,
             "timeline": [{**row, "percent": round(100 * row["count"] / peak)} for row in timeline],
-            "related": entity.related(),
+            "connections": connections,
+            "new_connections": new_connections,
+            "new_connection_days": NEW_CONNECTION_DAYS,
             "articles_search_url": reverse("search:search")
             + "?"
             + urlencode({entity.kind: entity.pk}),

@@ -27,15 +27,19 @@ OUT = ROOT / "bench" / "out" / "http"
 EVAL = SHARED_DATA.parent / "eval"
 
 
+def data_dir(articles: int):
+    return OUT / f"data-{articles}"
+
+
 def build(articles: int) -> None:
-    shutil.rmtree(OUT / "data", ignore_errors=True)
+    shutil.rmtree(data_dir(articles), ignore_errors=True)
     OUT.mkdir(parents=True, exist_ok=True)
     corpus = OUT / f"scale-{articles}.jsonl"
     if not corpus.exists():
         reuters = SHARED_DATA / "reuters21578" / "articles.jsonl"
         make = [sys.executable, str(EVAL / "make_scale_corpus.py"), str(reuters)]
         subprocess.run([*make, str(articles), str(corpus)], check=True)
-    env = environment()
+    env = environment(articles)
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
     start = time.perf_counter()
@@ -44,10 +48,10 @@ def build(articles: int) -> None:
     print(f"imported {articles} articles in {seconds:.0f} s ({articles / seconds:.0f}/s)")
 
 
-def environment() -> dict:
+def environment(articles: int) -> dict:
     return {
         **os.environ,
-        "ARCHIVE_DATA_DIR": str(OUT / "data"),
+        "ARCHIVE_DATA_DIR": str(data_dir(articles)),
         "DEBUG": "false",
         "HTTPS": "false",
         "SECRET_KEY": "benchmark-only-" + "x" * 40,
@@ -61,9 +65,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def cases() -> dict[str, dict]:
+def cases(articles: int) -> dict[str, dict]:
     """The requests of the latency bar, with entity ids looked up in the archive."""
-    db = sqlite3.connect(OUT / "data" / "archive.sqlite3")
+    db = sqlite3.connect(data_dir(articles) / "archive.sqlite3")
 
     def top(kind: str, n: int) -> list[int]:
         rows = db.execute(
@@ -109,7 +113,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
-    if args.rebuild or not (OUT / "data").exists():
+    if args.rebuild or not data_dir(args.articles).exists():
         build(args.articles)
     port = free_port()
     gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
@@ -125,7 +129,7 @@ def main() -> None:
             "120",
         ],
         cwd=ROOT,
-        env=environment(),
+        env=environment(args.articles),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -138,16 +142,21 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         print(f"gunicorn, 2 workers, {args.runs} runs after warm-up: median / p95 ms")
-        for name, query in cases().items():
+        for name, query in cases(args.articles).items():
             url = base + urllib.parse.urlencode(query, doseq=True)
             median, p95 = timed(url, args.runs)
             print(f"  {name:<30} {median:7.1f} / {p95:7.1f}", flush=True)
     finally:
         server.terminate()
         server.wait()
-    corpus = next(OUT.glob("scale-*.jsonl"))
+    corpus = OUT / f"scale-{args.articles}.jsonl"
     print("anchor (../shared/eval/fts5_anchor.py, same corpus, same run):", flush=True)
-    anchor = [sys.executable, str(EVAL / "fts5_anchor.py"), str(corpus), str(OUT / "fts5.sqlite3")]
+    anchor = [
+        sys.executable,
+        str(EVAL / "fts5_anchor.py"),
+        str(corpus),
+        str(OUT / f"fts5-{args.articles}.sqlite3"),
+    ]
     subprocess.run(anchor, check=True)
 
 

@@ -21,8 +21,10 @@ from __future__ import annotations
 import os
 import re
 import threading
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
+import numpy as np
 from django.utils.encoding import force_str
 from haystack.backends import BaseEngine
 from haystack.backends.whoosh_backend import WhooshSearchBackend, WhooshSearchQuery
@@ -44,7 +46,7 @@ from whoosh.qparser import (
 )
 from whoosh.support.charset import accent_map
 
-from search.docvalues import DocValuesCache
+from search.docvalues import DocValues, DocValuesCache
 from search.facets import FACET_NAMES
 from search.scoring import evaluate, top
 from search.search_indexes import DIGEST_FIELD
@@ -253,14 +255,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         _refuse_other_models(models)
         for field, options in (facets or {}).items():
             _refuse_facet(field, options)
-        searcher = self.searcher()
-        values = self.doc_values.for_searcher(searcher)
-        query = self.parse_user_query(query_string)
-        matches = evaluate(query, searcher, values)
-        for narrow in narrow_queries or ():
-            matches.mask &= evaluate(
-                self.narrow_parser.parse(force_str(narrow)), searcher, values
-            ).mask
+        searcher, values, query, matches = self._matches(query_string, narrow_queries)
         mask = matches.mask
         hits = int(mask.sum())
         end_offset = hits if end_offset is None else min(end_offset, hits)
@@ -299,6 +294,23 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             "spelling_suggestion": suggestion,
         }
 
+    def _matches(self, query_string: str, narrow_queries):
+        searcher = self.searcher()
+        values = self.doc_values.for_searcher(searcher)
+        query = self.parse_user_query(query_string)
+        matches = evaluate(query, searcher, values)
+        for narrow in narrow_queries or ():
+            matches.mask &= evaluate(
+                self.narrow_parser.parse(force_str(narrow)), searcher, values
+            ).mask
+        return searcher, values, query, matches
+
+    def result_set(self, query_string: str, narrow_queries=()) -> ResultSet:
+        """Every document a search matches, as a mask over the doc values, for analyses
+        of whole result sets (search/network.py) that no page of hits can answer."""
+        searcher, values, _, matches = self._matches(query_string, narrow_queries)
+        return ResultSet(searcher, values, matches.mask)
+
     def _page(self, values, query, matches, sort_by, start, end):
         if end <= start:
             return []
@@ -311,6 +323,17 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         reverse = sort_field is None or sort_field.startswith("-")
         docs = values.newest_first(matches.mask, field, reverse=reverse)[start:end]
         return [(int(d), 0.0) for d in docs]
+
+
+@dataclass(frozen=True)
+class ResultSet:
+    searcher: object
+    values: DocValues
+    mask: np.ndarray
+
+    def article_ids(self, docnums) -> list[int]:
+        """The articles behind these document numbers, in their order."""
+        return [int(self.searcher.stored_fields(int(d))[DJANGO_ID]) for d in docnums]
 
 
 _HYPHENATED = re.compile(r"\w+(?:-\w+)+")

@@ -19,7 +19,7 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.util.times import datetime_to_long
 
 _EPOCH = datetime_to_long(datetime(1970, 1, 1))
-_MISSING = np.iinfo(np.int64).max  # Whoosh itself marks a missing value with 2**64 - 1
+MISSING = np.iinfo(np.int64).max  # Whoosh itself marks a missing value with 2**64 - 1
 
 
 @dataclass
@@ -73,7 +73,7 @@ class DocValues:
     ):
         self.live = live
         self.columns = columns
-        self.dates = dates  # field -> int64 microseconds since 1970 (or _MISSING)
+        self.dates = dates  # field -> int64 microseconds since 1970 (or MISSING)
         self.lengths = lengths  # text field -> float32 token count per document, for BM25
 
     @property
@@ -82,7 +82,7 @@ class DocValues:
 
     def date_range(self, q: wq.NumericRange) -> np.ndarray:
         values = self.dates[q.fieldname]
-        mask = values != _MISSING
+        mask = values != MISSING
         if q.start is not None:
             mask &= values >= q.start - _EPOCH
         if q.end is not None:
@@ -116,7 +116,7 @@ class DocValues:
 
     def date_histogram(self, field: str, mask: np.ndarray, unit: str) -> list[tuple[datetime, int]]:
         values = self.dates[field][mask]
-        values = values[values != _MISSING]
+        values = values[values != MISSING]
         if not len(values):
             return []
         buckets = values.astype("datetime64[us]").astype(f"datetime64[{unit}]")
@@ -130,7 +130,7 @@ class DocValues:
         docs = np.flatnonzero(mask)
         values = self.dates[field][docs]
         # Undated documents go last whichever way the dates are sorted.
-        missing = values == _MISSING
+        missing = values == MISSING
         keys = np.where(missing, 0, values)
         order = np.lexsort((docs, -keys if reverse else keys, missing))
         return docs[order]
@@ -186,8 +186,8 @@ class DocValuesCache:
             lengths[field] = np.array(field_lengths, dtype=np.int64)
         for field in self.date_fields:
             raw = np.fromiter(reader.column_reader(field, translate=False), dtype=np.uint64)
-            values = np.full(len(raw), _MISSING, dtype=np.int64)
-            present = raw < np.uint64(_MISSING)
+            values = np.full(len(raw), MISSING, dtype=np.int64)
+            present = raw < np.uint64(MISSING)
             values[present] = raw[present].astype(np.int64) - _EPOCH
             dates[field] = values
         field_lengths = {field: _field_lengths(reader, field) for field in self.text_fields}

@@ -74,9 +74,9 @@ class SearchParams:
         query = self.querystring
         return "?" + urlencode({"search": query}) if query else ""
 
-    def url(self) -> str:
-        """A link to the search page with this search."""
-        return reverse("search:search") + "?" + self.querystring
+    def url(self, view: str = "search:search") -> str:
+        """A link to the search page (or another view of the same search) with this search."""
+        return reverse(view) + "?" + self.querystring
 
     # One change each; every change but paging goes back to the first page.
 
@@ -343,22 +343,28 @@ class SearchOutcome:
 
     @property
     def chips(self) -> list[Chip]:
-        """The filters in force, each with the link that removes it."""
-        params, chips = self.params, []
-        for facet in FACETS:
-            names = self.names.get(facet.name, {})
-            any_of = facet.name in params.any_of and len(params.selected.get(facet.name, ())) > 1
-            for value in params.selected.get(facet.name, ()):
-                remove = params.deselecting(facet.name, value)
-                chips.append(Chip(names.get(value, value), facet.name, remove.url(), any_of=any_of))
-            for value in params.excluded.get(facet.name, ()):
-                remove = params.including(facet.name, value)
-                chips.append(Chip(names.get(value, value), facet.name, remove.url(), excluded=True))
-        if params.date_from or params.date_to:
-            start = params.date_from.isoformat() if params.date_from else "…"
-            end = params.date_to.isoformat() if params.date_to else "…"
-            chips.append(Chip(f"{start} – {end}", "date", params.between(None, None).url()))
-        return chips
+        return filter_chips(self.params, self.names)
+
+
+def filter_chips(
+    params: SearchParams, names: dict[str, dict[str, str]], view: str = "search:search"
+) -> list[Chip]:
+    """The filters in force, each with the link (to `view`) that removes it."""
+    chips = []
+    for facet in FACETS:
+        shown = names.get(facet.name, {})
+        any_of = facet.name in params.any_of and len(params.selected.get(facet.name, ())) > 1
+        for value in params.selected.get(facet.name, ()):
+            remove = params.deselecting(facet.name, value).url(view)
+            chips.append(Chip(shown.get(value, value), facet.name, remove, any_of=any_of))
+        for value in params.excluded.get(facet.name, ()):
+            remove = params.including(facet.name, value).url(view)
+            chips.append(Chip(shown.get(value, value), facet.name, remove, excluded=True))
+    if params.date_from or params.date_to:
+        start = params.date_from.isoformat() if params.date_from else "…"
+        end = params.date_to.isoformat() if params.date_to else "…"
+        chips.append(Chip(f"{start} – {end}", "date", params.between(None, None).url(view)))
+    return chips
 
 
 @dataclass
@@ -492,6 +498,11 @@ def date_buckets(rows: list, unit: str, params: SearchParams) -> list[DateBucket
         )
         for start in filled
     ]
+
+
+def month_starts(first: date, last: date) -> list[date]:
+    """The first day of every month from `first`'s to `last`'s (empty when too many)."""
+    return _bucket_starts(first, last, "month", MAX_DATE_BUCKETS)
 
 
 def _bucket_starts(first: date, last: date, unit: str, most: int) -> list[date]:

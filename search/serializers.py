@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from archive.models import Article, Entity
 from search.facets import FACETS
+from search.network import connections_of
 from search.query import FacetPage, SearchOutcome
 
 
@@ -50,8 +51,8 @@ def entity_detail(entity: Entity) -> dict:
             for row in entity.timeline()
         ],
         "related": [
-            {"id": e.pk, "name": e.name, "kind": e.kind, "shared": e.shared}
-            for e in entity.related()
+            {"id": c.entity.pk, "name": c.entity.name, "kind": c.entity.kind, "shared": c.count}
+            for c in connections_of(entity)[0]
         ],
     }
 

@@ -1,13 +1,31 @@
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+import csv
+import json
 
-from archive.curation import survivor_of
+from django.http import HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from archive.curation import resolve_entity_ids, survivor_of
 from archive.models import Article, Entity
 from search import serializers
 from search.exports import csv_lines, jsonl_lines
-from search.facets import ENTITY_FACETS, BadParameter, facet_named, is_whole_number
-from search.query import FacetPage, facet_values_page, parse_params, run_search
+from search.facets import (
+    ENTITY_FACETS,
+    BadParameter,
+    display_names,
+    facet_named,
+    is_whole_number,
+)
+from search.namelists import NameListError, clean_lines, csv_rows, look_up, names_from_csv
+from search.network import Network, Pair, network, pair, parse_network_options
+from search.query import (
+    FacetPage,
+    facet_values_page,
+    filter_chips,
+    parse_params,
+    run_search,
+)
 
 FACET_PAGE_SIZE = 100
 
@@ -47,13 +65,17 @@ def _bad_request(error: Exception) -> JsonResponse:
     return JsonResponse({"error": str(error)}, status=400)
 
 
-@require_GET
-def api_search(request):
+def _json_answer(build) -> JsonResponse:
+    """The JSON `build` returns, or a 400 with the message of a bad parameter."""
     try:
-        params = parse_params(request.GET)
+        return JsonResponse(build())
     except BadParameter as error:
         return _bad_request(error)
-    return JsonResponse(serializers.search_response(run_search(params)))
+
+
+@require_GET
+def api_search(request):
+    return _json_answer(lambda: serializers.search_response(run_search(parse_params(request.GET))))
 
 
 @require_GET
@@ -75,11 +97,7 @@ def api_entity(request, pk: int):
 
 @require_GET
 def api_facet(request, facet: str):
-    try:
-        page = _facet_values(request, facet)
-    except BadParameter as error:
-        return _bad_request(error)
-    return JsonResponse(serializers.facet_page_response(page))
+    return _json_answer(lambda: serializers.facet_page_response(_facet_values(request, facet)))
 
 
 @require_GET
@@ -114,3 +132,136 @@ def export(request, fmt: str):
         )
     response["Content-Disposition"] = f'attachment; filename="articles.{fmt}"'
     return response
+
+
+# Who appears with whom (search/network.py, search/namelists.py)
+
+
+def _network_of(request) -> Network:
+    params = parse_params(request.GET)
+    size, kinds = parse_network_options(request.GET)
+    return network(params, size, kinds)
+
+
+@require_GET
+def network_page(request):
+    try:
+        result = _network_of(request)
+    except BadParameter as error:
+        return render(request, "search/network.html", {"error": str(error)}, status=400)
+    params = result.params
+    names = display_names(
+        {k: {*params.selected.get(k, ()), *params.excluded.get(k, ())} for k in ENTITY_FACETS}
+    )
+    return render(
+        request,
+        "search/network.html",
+        {
+            "network": result,
+            "params": params,
+            "chips": filter_chips(params, names, view="search:network"),
+            "kind_choices": ENTITY_FACETS,
+        },
+    )
+
+
+@require_GET
+def api_network(request):
+    return _json_answer(lambda: _network_of(request).as_dict())
+
+
+def _pair_of(request) -> Pair:
+    params = parse_params(request.GET)
+    ids = []
+    for name in ("a", "b"):
+        value = request.GET.get(name, "").strip()
+        if not is_whole_number(value):
+            raise BadParameter(f"'{name}' is an entity id (a whole number), not {value[:20]!r}.")
+        ids.append(int(value))
+    current = resolve_entity_ids(ids)
+    entities = Entity.objects.in_bulk({current[i] for i in ids})
+    missing = [i for i in ids if current[i] not in entities]
+    if missing:
+        raise BadParameter(f"No entity has id {missing[0]}.")
+    first, second = (entities[current[i]] for i in ids)
+    if first == second:
+        raise BadParameter("'a' and 'b' are the same entity; choose two.")
+    return pair(params.first_page, first, second)
+
+
+@require_GET
+def pair_page(request):
+    try:
+        result = _pair_of(request)
+    except BadParameter as error:
+        return render(request, "search/pair.html", {"error": str(error)}, status=400)
+    context = {"pair": result, "params": result.params}
+    context["network_url"] = result.params.url("search:network")
+    return render(request, "search/pair.html", context)
+
+
+@require_GET
+def api_pair(request):
+    return _json_answer(lambda: _pair_of(request).as_dict())
+
+
+MAX_UPLOAD_BYTES = 2_000_000
+
+
+def _names_from_form(request) -> list[str]:
+    upload = request.FILES.get("file")
+    if upload:
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise NameListError(f"The file is larger than {MAX_UPLOAD_BYTES // 1_000_000} MB.")
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise NameListError("The file is not UTF-8 text; save the CSV as UTF-8.") from None
+        return clean_lines(names_from_csv(text))
+    return clean_lines(request.POST.get("names", "").splitlines())
+
+
+@require_http_methods(["GET", "POST"])
+def names_page(request):
+    source = request.POST if request.method == "POST" else request.GET
+    context = {"names_text": request.POST.get("names", "")}
+    try:
+        params = parse_params(source)
+        context["params"] = params
+        if request.method == "POST":
+            result = look_up(params, _names_from_form(request))
+            if request.POST.get("format") == "csv":
+                return _csv_download(csv_rows(result), "names.csv")
+            context["result"] = result
+    except (BadParameter, NameListError) as error:
+        context["error"] = str(error)
+        return render(request, "search/names.html", context, status=400)
+    return render(request, "search/names.html", context)
+
+
+def _csv_download(rows: list[list], filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    csv.writer(response).writerows(rows)
+    return response
+
+
+# Read-only, so API clients may call it without a CSRF token.
+@csrf_exempt
+@require_POST
+def api_names(request):
+    try:
+        body = json.loads(request.body or b"{}")
+        if not isinstance(body, dict) or not isinstance(body.get("names"), list):
+            raise NameListError('Send a JSON object: {"names": [...], ...search parameters}.')
+        query = QueryDict(mutable=True)
+        for key, value in body.items():
+            if key != "names":
+                values = value if isinstance(value, list) else [value]
+                query.setlist(key, [str(v) for v in values])
+        result = look_up(parse_params(query), clean_lines(str(n) for n in body["names"]))
+    except (BadParameter, NameListError) as error:
+        return _bad_request(error)
+    except ValueError:
+        return _bad_request(ValueError("The request body is not JSON."))
+    return JsonResponse(result.as_dict())

@@ -1,0 +1,371 @@
+"""Who appears with whom: co-mention networks, pair timelines and entity connections.
+
+Everything is counted live on the current search's result set (any words, filters,
+exclusions and dates) from the index's doc values (search/docvalues.py): the documents that
+hold each entity are one array lookup, so no graph is stored beside the index and a curator's
+merge is reflected as soon as the merged articles are re-indexed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from haystack import connections
+
+from archive.models import Article, Entity
+from search.backends import ResultSet
+from search.docvalues import MISSING
+from search.facets import ENTITY_FACETS, BadParameter, display_names
+from search.query import (
+    PAGE_SIZE,
+    SearchParams,
+    articles_in_order,
+    base_queryset,
+    month_starts,
+)
+
+DEFAULT_SIZE = 30
+MAX_SIZE = 100
+# A network's drawing shows this many of the strongest links (the API and the list give all).
+DRAWN_EDGES = 60
+NEW_CONNECTION_DAYS = 90
+DATE_FIELD = "published"
+
+Member = tuple[str, str]  # (facet name, index term): one entity as the index holds it
+
+
+def current_results(params: SearchParams) -> ResultSet:
+    """Every article of the search (all pages), as a mask over the index's doc values."""
+    query = base_queryset(params).query
+    backend = connections["default"].get_backend()
+    return backend.result_set(query.build_query(), query.narrow_queries)
+
+
+def member(entity: Entity) -> Member:
+    return (entity.kind, str(entity.pk))
+
+
+def holding(results: ResultSet, who: Member) -> np.ndarray:
+    """The documents of the result set that name this entity."""
+    facet, term = who
+    has = np.zeros(results.values.size, dtype=bool)
+    has[results.values.columns[facet].docs_with(term)] = True
+    return has & results.mask
+
+
+def comention_counts(results: ResultSet, members: list[Member]) -> np.ndarray:
+    """An exact square matrix: [i, j] is the number of articles of the result set naming
+    both members i and j; [i, i] the number naming member i."""
+    size = len(members)
+    docs_parts, index_parts = [], []
+    for i, (facet, term) in enumerate(members):
+        docs = results.values.columns[facet].docs_with(term)
+        docs = docs[results.mask[docs]]
+        docs_parts.append(docs)
+        index_parts.append(np.full(len(docs), i, dtype=np.int64))
+    matrix = np.zeros(size * size, dtype=np.int64)
+    if not docs_parts:
+        return matrix.reshape(size, size)
+    docs, index = np.concatenate(docs_parts), np.concatenate(index_parts)
+    order = np.argsort(docs, kind="stable")
+    docs, index = docs[order], index[order]
+    starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+    lengths = np.diff(np.r_[starts, len(docs)])
+    # Articles naming k members give k x k pairs; each group size is one vector operation.
+    for k in np.unique(lengths):
+        group = index[starts[lengths == k][:, None] + np.arange(k)]
+        pairs = group[:, :, None] * size + group[:, None, :]
+        matrix += np.bincount(pairs.ravel(), minlength=size * size)
+    return matrix.reshape(size, size)
+
+
+# The network of a search
+
+
+@dataclass
+class Node:
+    id: int
+    name: str
+    kind: str
+    count: int
+    url: str = ""  # the network with this entity added as a filter
+    x: float = 0.0
+    y: float = 0.0
+    radius: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "kind": self.kind, "count": self.count}
+
+
+@dataclass
+class Edge:
+    source: Node
+    target: Node
+    count: int
+    url: str = ""  # the pair page: the articles of the search naming both
+    drawn: bool = False
+    width: float = 1.0
+
+    def as_dict(self) -> dict:
+        return {"source": self.source.id, "target": self.target.id, "count": self.count}
+
+
+@dataclass
+class Network:
+    params: SearchParams
+    size: int
+    kinds: tuple[str, ...]
+    articles: int
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "articles": self.articles,
+            "nodes": [n.as_dict() for n in self.nodes],
+            "edges": [e.as_dict() for e in self.edges],
+        }
+
+    @property
+    def drawn_edges(self) -> list[Edge]:
+        return [e for e in self.edges if e.drawn]
+
+
+def parse_network_options(query) -> tuple[int, tuple[str, ...]]:
+    """`size` (1-100, default 30) and `kinds` (comma-separated entity kinds, default all)."""
+    raw_size = query.get("size", str(DEFAULT_SIZE)).strip()
+    if not raw_size.isascii() or not raw_size.isdigit() or not 1 <= int(raw_size) <= MAX_SIZE:
+        raise BadParameter(f"'size' is a whole number from 1 to {MAX_SIZE}, not {raw_size[:20]!r}.")
+    kinds = tuple(k for k in query.get("kinds", "").split(",") if k.strip()) or ENTITY_FACETS
+    unknown = [k for k in kinds if k not in ENTITY_FACETS]
+    if unknown:
+        raise BadParameter(
+            f"'kinds' takes {', '.join(ENTITY_FACETS)} (comma-separated), not {unknown[0][:30]!r}."
+        )
+    return int(raw_size), tuple(dict.fromkeys(k.strip() for k in kinds))
+
+
+def network(params: SearchParams, size: int = DEFAULT_SIZE, kinds=ENTITY_FACETS) -> Network:
+    """The `size` entities (of these kinds) named in most of the search's articles, and how
+    many articles name each pair of them."""
+    results = current_results(params)
+    counted = [
+        (count, kind, term)
+        for kind in kinds
+        for term, count in results.values.top_terms(kind, results.mask, limit=size)
+    ]
+    counted.sort(key=lambda row: (-row[0], int(row[2])))
+    names = display_names({kind: {term for _, k, term in counted if k == kind} for kind in kinds})
+    # An entity deleted since the last index update has no name: it is left out.
+    top = [(n, kind, term) for n, kind, term in counted if term in names[kind]][:size]
+    result = Network(params, size, tuple(kinds), int(results.mask.sum()))
+    matrix = comention_counts(results, [(kind, term) for _, kind, term in top])
+    for _, kind, term in top:
+        result.nodes.append(
+            Node(
+                int(term),
+                names[kind][term],
+                kind,
+                int(matrix[len(result.nodes), len(result.nodes)]),
+                url=params.selecting(kind, term).url("search:network"),
+            )
+        )
+    for i, a in enumerate(result.nodes):
+        for j in range(i + 1, len(result.nodes)):
+            if matrix[i, j]:
+                b = result.nodes[j]
+                edge = Edge(a, b, int(matrix[i, j]), url=pair_url(params, a.id, b.id))
+                result.edges.append(edge)
+    result.edges.sort(key=lambda e: (-e.count, e.source.id, e.target.id))
+    _lay_out(result)
+    return result
+
+
+def pair_url(params: SearchParams, a: int, b: int) -> str:
+    query = params.first_page.querydict()
+    query["a"], query["b"] = str(a), str(b)
+    return f"{params.url('search:pair').split('?')[0]}?{query.urlencode()}"
+
+
+def _lay_out(result: Network) -> None:
+    """Positions (0-1000 by 0-700) from a few hundred force-directed steps: linked entities
+    pull together, all push apart. Deterministic: the same search draws the same picture."""
+    nodes = result.nodes
+    if not nodes:
+        return
+    n = len(nodes)
+    index = {node.id: i for i, node in enumerate(nodes)}
+    weight = np.zeros((n, n))
+    for edge in result.edges:
+        i, j = index[edge.source.id], index[edge.target.id]
+        weight[i, j] = weight[j, i] = edge.count
+    weight /= max(weight.max(), 1)
+    angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    pos = np.c_[np.cos(angles), np.sin(angles)] * np.sqrt(np.arange(1, n + 1) / n)[:, None]
+    ideal = 1.6 / np.sqrt(n)
+    step = 0.1
+    for _ in range(300):
+        delta = pos[:, None, :] - pos[None, :, :]
+        distance = np.maximum(np.linalg.norm(delta, axis=2), 1e-3)
+        push = ideal**2 / distance**2
+        pull = weight * distance / ideal
+        force = ((push - pull)[:, :, None] * delta).sum(axis=1)
+        length = np.maximum(np.linalg.norm(force, axis=1), 1e-9)
+        pos += force / length[:, None] * np.minimum(length, step)[:, None]
+        step *= 0.985
+    low, high = pos.min(axis=0), pos.max(axis=0)
+    span = np.where(high - low > 1e-9, high - low, 1)
+    pos = (pos - low) / span
+    peak = max(node.count for node in nodes) or 1
+    for node, (x, y) in zip(nodes, pos, strict=True):
+        node.x, node.y = 90 + 820 * float(x), 50 + 600 * float(y)
+        node.radius = 5 + 20 * float(np.sqrt(node.count / peak))
+    strongest = max((e.count for e in result.edges), default=1)
+    for edge in result.edges[:DRAWN_EDGES]:
+        edge.drawn = True
+        edge.width = 1 + 7 * edge.count / strongest
+
+
+# Two entities over time
+
+
+@dataclass
+class MonthRow:
+    start: date
+    both: int
+    first: int  # articles naming the first entity (within the search)
+    second: int
+
+    def as_dict(self) -> dict:
+        return {"start": self.start.isoformat(), "count": self.both, "unit": "month"}
+
+
+@dataclass
+class Pair:
+    params: SearchParams
+    first: Entity
+    second: Entity
+    count: int
+    first_date: date | None
+    last_date: date | None
+    months: list[MonthRow]
+    articles: list[Article]
+
+    def as_dict(self) -> dict:
+        entity = lambda e: {"id": e.pk, "name": e.name, "kind": e.kind}  # noqa: E731
+        return {
+            "a": entity(self.first),
+            "b": entity(self.second),
+            "count": self.count,
+            "first": self.first_date.isoformat() if self.first_date else None,
+            "last": self.last_date.isoformat() if self.last_date else None,
+            "series": [row.as_dict() for row in self.months],
+            "articles": [
+                {
+                    "id": a.pk,
+                    "title": a.title,
+                    "published": a.published.isoformat() if a.published else None,
+                    "url": a.get_absolute_url(),
+                }
+                for a in self.articles
+            ],
+        }
+
+    @property
+    def peak(self) -> int:
+        return max((max(r.first, r.second) for r in self.months), default=0) or 1
+
+
+def pair(params: SearchParams, first: Entity, second: Entity) -> Pair:
+    """How often the search's articles name both entities, when, and the newest of them."""
+    results = current_results(params)
+    a, b = holding(results, member(first)), holding(results, member(second))
+    both = a & b
+    dates = results.values.dates[DATE_FIELD]
+    dated = dates[both & (dates != MISSING)]
+    newest = results.values.newest_first(both, DATE_FIELD)[:PAGE_SIZE]
+    return Pair(
+        params,
+        first,
+        second,
+        int(both.sum()),
+        _as_date(dated.min()) if len(dated) else None,
+        _as_date(dated.max()) if len(dated) else None,
+        _monthly(results, both, a, b),
+        articles_in_order(results.article_ids(newest)),
+    )
+
+
+def _as_date(microseconds) -> date:
+    return np.datetime64(int(microseconds), "us").astype(datetime).date()
+
+
+def _monthly(results: ResultSet, both, a, b) -> list[MonthRow]:
+    """Month by month, from the first month either entity is named to the last."""
+    values = results.values
+    counts = [
+        {start.date(): n for start, n in values.date_histogram(DATE_FIELD, mask, "M")}
+        for mask in (both, a, b)
+    ]
+    months = sorted(set(counts[1]) | set(counts[2]))
+    if not months:
+        return []
+    filled = month_starts(months[0], months[-1]) or months
+    return [MonthRow(m, *(c.get(m, 0) for c in counts)) for m in filled]
+
+
+# An entity's connections across the archive
+
+
+@dataclass
+class Connection:
+    entity: Entity
+    count: int  # articles naming both
+    first: date | None  # their first co-mention
+
+
+def connections_of(entity: Entity, limit: int = 12) -> tuple[list[Connection], list[Connection]]:
+    """Who the entity is named with most often, and its new connections: entities first
+    named with it in the archive's last NEW_CONNECTION_DAYS days (most co-mentions first)."""
+    results = current_results(SearchParams())
+    own = holding(results, member(entity))
+    docs = np.flatnonzero(own)
+    dates = results.values.dates[DATE_FIELD]
+    rows = []  # (count, first date, kind, term)
+    for kind in ENTITY_FACETS:
+        column = results.values.columns[kind]
+        begins = column.doc_starts[docs]
+        lengths = column.doc_starts[docs + 1] - begins
+        entries = np.repeat(begins - (np.cumsum(lengths) - lengths), lengths) + np.arange(
+            int(lengths.sum())
+        )
+        terms = column.by_doc[entries]
+        when = np.repeat(dates[docs], lengths)  # undated articles (MISSING) sort last
+        order = np.lexsort((when, terms))
+        terms, when = terms[order], when[order]
+        unique, first_at, counts = np.unique(terms, return_index=True, return_counts=True)
+        for t, i, n in zip(unique, first_at, counts, strict=True):
+            term = column.terms[t]
+            if (kind, term) != member(entity):
+                rows.append((int(n), int(when[i]), kind, term))
+    latest = dates[results.mask & (dates != MISSING)]
+    if len(latest):
+        since = _as_date(latest.max()) - timedelta(days=NEW_CONNECTION_DAYS)
+        cutoff = int((np.datetime64(since, "us") - np.datetime64(0, "us")).astype(np.int64))
+    else:
+        cutoff = None
+    top = sorted(rows, key=lambda r: (-r[0], int(r[3])))[:limit]
+    fresh = [r for r in rows if cutoff is not None and r[1] != MISSING and r[1] >= cutoff]
+    fresh = sorted(fresh, key=lambda r: (-r[0], -r[1], int(r[3])))[:limit]
+    entities = Entity.objects.in_bulk({int(r[3]) for r in top + fresh})
+
+    def listed(chosen) -> list[Connection]:
+        return [
+            Connection(entities[int(term)], n, None if at == MISSING else _as_date(at))
+            for n, at, _, term in chosen
+            if int(term) in entities
+        ]
+
+    return listed(top), listed(fresh)
