@@ -131,7 +131,7 @@ class Entity(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("archive:entity", args=[self.pk])
+        return reverse("search:entity", args=[self.pk])
 
     def timeline(self, most_months: int = 600) -> list[dict]:
         """How many of its articles appeared each month, oldest first, months without any

@@ -6,5 +6,4 @@ app_name = "archive"
 
 urlpatterns = [
     path("articles/<int:pk>/", views.article_detail, name="article"),
-    path("entities/<int:pk>/", views.entity_detail, name="entity"),
 ]

@@ -26,6 +26,9 @@ MAX_LINE = 300
 # The co-mention matrix is a square: beyond this many lines it would be megabytes of zeros.
 MATRIX_LIMIT = 500
 CANDIDATES = 3
+# Near spellings cost a comparison with every entity name; a list of thousands of unknown
+# names is offered them for its first lines only, so the answer stays within seconds.
+NEAR_SPELLING_LIMIT = 500
 MIN_SIMILARITY = 80  # rapidfuzz ratio, 0-100
 _FUZZY_CHUNK = 200
 
@@ -147,7 +150,7 @@ def _resolve(rows: list[NameRow]) -> None:
         else:
             unresolved.append(row)
     if unresolved:
-        _offer_near_spellings(unresolved)
+        _offer_near_spellings(unresolved[:NEAR_SPELLING_LIMIT])
 
 
 def _article_counts(ids: set[int]) -> dict[int, int]:

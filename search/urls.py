@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.search_page, name="search"),
     re_path(r"^export\.(?P<fmt>csv|jsonl)$", views.export, name="export"),
     path("facets/<str:facet>/", views.facet_page, name="facet"),
+    path("entities/<int:pk>/", views.entity_page, name="entity"),
     path("network/", views.network_page, name="network"),
     path("pair/", views.pair_page, name="pair"),
     path("names/", views.names_page, name="names"),

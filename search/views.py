@@ -1,13 +1,17 @@
 import csv
 import json
 
-from django.http import HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archive.curation import resolve_entity_ids, survivor_of
 from archive.models import Article, Entity
+from archive.views import way_back
 from search import serializers
 from search.exports import csv_lines, jsonl_lines
 from search.facets import (
@@ -18,7 +22,15 @@ from search.facets import (
     is_whole_number,
 )
 from search.namelists import NameListError, clean_lines, csv_rows, look_up, names_from_csv
-from search.network import Network, Pair, network, pair, parse_network_options
+from search.network import (
+    NEW_CONNECTION_DAYS,
+    Network,
+    Pair,
+    connections_of,
+    network,
+    pair,
+    parse_network_options,
+)
 from search.query import (
     FacetPage,
     facet_values_page,
@@ -265,3 +277,34 @@ def api_names(request):
     except ValueError:
         return _bad_request(ValueError("The request body is not JSON."))
     return JsonResponse(result.as_dict())
+
+
+def entity_page(request, pk: int):
+    entity = Entity.objects.filter(pk=pk).first()
+    if entity is None:
+        # A merged entity's links and bookmarks lead to the entity it was merged into.
+        survivor = survivor_of(pk)
+        if survivor is None:
+            raise Http404("No such entity.")
+        return redirect("search:entity", pk=survivor, permanent=True)
+    articles = entity.articles.order_by("-published", "-id")
+    page = Paginator(articles, 20).get_page(request.GET.get("page"))
+    timeline = entity.timeline()
+    connections, new_connections = connections_of(entity)
+    peak = max((row["count"] for row in timeline), default=0)
+    return render(
+        request,
+        "search/entity.html",
+        {
+            "entity": entity,
+            "page": page,
+            "timeline": [{**row, "percent": round(100 * row["count"] / peak)} for row in timeline],
+            "connections": connections,
+            "new_connections": new_connections,
+            "new_connection_days": NEW_CONNECTION_DAYS,
+            "articles_search_url": reverse("search:search")
+            + "?"
+            + urlencode({entity.kind: entity.pk}),
+            **way_back(request),
+        },
+    )
