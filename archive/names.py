@@ -183,6 +183,8 @@ _LOOK_ALIKE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
 def mixes_scripts(name: str) -> bool:
     """A word written with letters of two of Latin, Cyrillic and Greek ("Раris" with a
     Cyrillic Р) is a look-alike spelling, not a name of its own."""
+    if name.isascii():  # most names; looking up each letter's script is the slow part
+        return False
     for word in name.split():
         scripts = {unicodedata.name(c, "").split(" ", 1)[0] for c in word if c.isalpha()} & set(
             _LOOK_ALIKE_SCRIPTS

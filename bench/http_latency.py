@@ -10,6 +10,7 @@ Usage: .venv/bin/python bench/http_latency.py [--articles 100000] [--runs 30] [-
 """
 
 import argparse
+import contextlib
 import os
 import shutil
 import socket
@@ -93,18 +94,51 @@ def cases(articles: int) -> dict[str, dict]:
     }
 
 
-def timed(url: str, runs: int) -> tuple[float, float]:
+def timed(request, runs: int) -> tuple[float, float]:
+    """Median and p95 milliseconds of a URL (or urllib Request), after two warm-up calls."""
     for _ in range(2):
-        urllib.request.urlopen(url).read()
+        urllib.request.urlopen(request).read()
     timings = []
     for _ in range(runs):
         start = time.perf_counter()
-        with urllib.request.urlopen(url) as response:
+        with urllib.request.urlopen(request) as response:
             response.read()
             assert response.status == 200
         timings.append((time.perf_counter() - start) * 1000)
     timings.sort()
     return statistics.median(timings), timings[int(0.95 * (len(timings) - 1))]
+
+
+@contextlib.contextmanager
+def served(articles: int, rebuild: bool = False):
+    """The archive of this size (built first if needed) served as `make serve` serves it:
+    gunicorn with config/gunicorn.py, 2 workers, DEBUG off. Yields the base URL."""
+    if rebuild or not data_dir(articles).exists():
+        build(articles)
+    port = free_port()
+    gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
+    server = subprocess.Popen(
+        [
+            *(gunicorn, "config.wsgi", "-c", "config/gunicorn.py"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "120"),
+        ],
+        cwd=ROOT,
+        env=environment(articles),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(base + "/api/search/").read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def main() -> None:
@@ -113,42 +147,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
-    if args.rebuild or not data_dir(args.articles).exists():
-        build(args.articles)
-    port = free_port()
-    gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
-    server = subprocess.Popen(
-        [
-            gunicorn,
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--timeout",
-            "120",
-        ],
-        cwd=ROOT,
-        env=environment(args.articles),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}/api/search/?"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with served(args.articles, args.rebuild) as base:
         print(f"gunicorn, 2 workers, {args.runs} runs after warm-up: median / p95 ms")
         for name, query in cases(args.articles).items():
-            url = base + urllib.parse.urlencode(query, doseq=True)
+            url = f"{base}/api/search/?" + urllib.parse.urlencode(query, doseq=True)
             median, p95 = timed(url, args.runs)
             print(f"  {name:<30} {median:7.1f} / {p95:7.1f}", flush=True)
-    finally:
-        server.terminate()
-        server.wait()
     corpus = OUT / f"scale-{args.articles}.jsonl"
     print("anchor (../shared/eval/fts5_anchor.py, same corpus, same run):", flush=True)
     anchor = [

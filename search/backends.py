@@ -33,7 +33,7 @@ from haystack.exceptions import SearchBackendError, SkipDocument
 from haystack.models import SearchResult
 from haystack.utils import get_identifier
 from whoosh import query as wq
-from whoosh.analysis import CharsetFilter, RegexTokenizer, StandardAnalyzer, StemmingAnalyzer
+from whoosh.analysis import CharsetFilter, RegexTokenizer, StandardAnalyzer
 from whoosh.fields import DATETIME, KEYWORD, STORED, TEXT
 from whoosh.index import LockError
 from whoosh.qparser import (
@@ -46,6 +46,7 @@ from whoosh.qparser import (
 )
 from whoosh.support.charset import accent_map
 
+from search.analysis import FoldedStemText
 from search.docvalues import DocValues, DocValuesCache
 from search.facets import FACET_NAMES
 from search.scoring import evaluate, top
@@ -72,9 +73,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         content_field_name, schema = super().build_schema(fields)
         replacements = {name: _facet_field() for name in FACET_FIELDS}
         # Accents and case are folded on both sides: "Zurich" finds "Zürich".
-        replacements[content_field_name] = TEXT(
-            stored=False, analyzer=StemmingAnalyzer() | CharsetFilter(accent_map)
-        )
+        replacements[content_field_name] = FoldedStemText(stored=False)
         replacements[TITLE_FIELD] = TEXT(
             stored=False,
             analyzer=StandardAnalyzer(stoplist=None) | CharsetFilter(accent_map),

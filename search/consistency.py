@@ -43,7 +43,7 @@ def find_drift(using: str = "default") -> Drift:
     stored = set(Article.objects.values_list("pk", flat=True))
     outdated = set()
     both = sorted(stored & indexed.keys())
-    articles = Article.objects.with_entities()
+    articles = Article.objects.with_entity_names()
     for start in range(0, len(both), BATCH_SIZE):
         for article in articles.filter(pk__in=both[start : start + BATCH_SIZE]):
             if content_digest(article) != indexed[article.pk]:

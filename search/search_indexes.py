@@ -19,7 +19,7 @@ class _ArticleFields(indexes.SearchIndex):
         return Article
 
     def index_queryset(self, using=None):
-        return Article.objects.with_entities().order_by("pk")
+        return Article.objects.with_entity_names().order_by("pk")
 
     def prepare_text(self, article: Article) -> str:
         return f"{article.title}\n{article.body}"
