@@ -141,12 +141,17 @@ def served(articles: int, rebuild: bool = False):
         server.wait()
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
+    """The options every HTTP benchmark takes: archive size, runs, rebuild."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--rebuild", action="store_true")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
     with served(args.articles, args.rebuild) as base:
         print(f"gunicorn, 2 workers, {args.runs} runs after warm-up: median / p95 ms")
         for name, query in cases(args.articles).items():

@@ -7,13 +7,12 @@ Times the network of the whole archive and of a search (30 nodes), a pair timeli
 Usage: .venv/bin/python bench/network_latency.py [--articles 100000] [--runs 30] [--rebuild]
 """
 
-import argparse
 import json
 import sqlite3
 import urllib.parse
 import urllib.request
 
-from http_latency import data_dir, served, timed
+from http_latency import arguments, data_dir, served, timed
 
 
 def names_and_ids(articles: int) -> tuple[list[str], int, int]:
@@ -31,11 +30,7 @@ def names_and_ids(articles: int) -> tuple[list[str], int, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--rebuild", action="store_true")
-    args = parser.parse_args()
+    args = arguments()
     with served(args.articles, args.rebuild) as base:
         names, place, organization = names_and_ids(args.articles)
         pair = {"a": place, "b": organization}
