@@ -1,6 +1,6 @@
 """Index build rate and size on disk: Haystack's stock Whoosh backend against the archive's.
 
-Both index the same articles (taken from the latency archive, so run search_latency.py once
+Both index the same articles (taken from the latency archive, so run tags_latency.py once
 first) into fresh folders, in batches of 2,000 as an import or `check_index --rebuild` does.
 
 Usage: .venv/bin/python bench/index_build.py [--articles 10000]

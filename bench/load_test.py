@@ -1,6 +1,6 @@
 """Load test: many concurrent searches from a second process, over loopback, for a bounded time.
 
-Serves the latency archive (run search_latency.py once first) with gunicorn as `make serve`
+Serves the latency archive (run tags_latency.py once first) with gunicorn as `make serve`
 does, then fires a mix of searches (words, browse, facet filters, pages, the HTML page) from
 concurrent client threads. Prints requests served, errors, median and p95 latency.
 

@@ -1,5 +1,5 @@
 """Who-appears-with-whom latency as readers get it: gunicorn (2 workers) over HTTP, on the
-team's scale corpus (see bench/http_latency.py, which builds and serves the same archive).
+team's scale corpus (see bench/search_latency.py, which builds and serves the same archive).
 
 Times the network of the whole archive and of a search (30 nodes), a pair timeline, and a
 200-name list (190 names of the archive, 5 misspelt, 5 unknown), 30 runs each after warm-up.
@@ -12,7 +12,7 @@ import sqlite3
 import urllib.parse
 import urllib.request
 
-from http_latency import arguments, data_dir, served, timed
+from search_latency import arguments, data_dir, served, timed
 
 
 def names_and_ids(articles: int) -> tuple[list[str], int, int]:
@@ -31,7 +31,8 @@ def names_and_ids(articles: int) -> tuple[list[str], int, int]:
 
 def main() -> None:
     args = arguments()
-    with served(args.articles, args.rebuild) as base:
+    with served(args.articles, args.rebuild) as server:
+        base = server.base
         names, place, organization = names_and_ids(args.articles)
         pair = {"a": place, "b": organization}
         requests = {

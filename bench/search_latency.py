@@ -1,235 +1,226 @@
-"""Search latency through the JSON API on a large archive (default 100,000 articles).
+"""Search latency as readers get it: gunicorn (2 workers) over HTTP, on the team's scale corpus.
 
-Builds the corpus from Reuters-21578 with Reuters' own place/people/organization tags as
-supplied entities (so no NER is needed), repeating records with a copy number to reach the
-size asked for; imports it into bench/out/latency (kept between runs: pass --rebuild to redo);
-then times the three searches of the performance budget.
+Builds (once) an archive from `../shared/eval/make_scale_corpus.py` output (26 entities an
+article, as real NER gives) with `manage.py import_articles`, serves it as README's "Serving
+for real" does, and times the search page's requests through the JSON API (the same search,
+facets, date histogram and 20 results with their entities), 30 runs each after a warm-up.
+`../shared/eval/fts5_anchor.py` is run on the same corpus in the same run, as the anchor, and
+the ratios are printed. Then each worker's memory.
 
 Usage: .venv/bin/python bench/search_latency.py [--articles 100000] [--runs 30] [--rebuild]
 """
 
 import argparse
-import json
+import contextlib
 import os
+import re
 import shutil
+import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import time
-from datetime import date
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
 
-from _django import ROOT, SHARED_DATA, setup
+from _django import ROOT, SHARED_DATA
 
-OUT = ROOT / "bench" / "out" / "latency"
+OUT = ROOT / "bench" / "out" / "http"
+EVAL = SHARED_DATA.parent / "eval"
 
 
-def build(count: int) -> None:
-    shutil.rmtree(OUT, ignore_errors=True)
-    OUT.mkdir(parents=True)
-    records = []
-    with open(SHARED_DATA / "reuters21578" / "articles.jsonl", encoding="utf-8") as source:
-        for line in source:
-            r = json.loads(line)
-            if r.get("body"):
-                records.append(r)
-    corpus = OUT / "articles.jsonl"
-    with open(corpus, "w", encoding="utf-8") as target:
-        for n in range(count):
-            r = records[n % len(records)]
-            copy = n // len(records)
-            names = {
-                "person": [p.title() for p in r.get("people", [])],
-                "place": [p.upper() if len(p) <= 3 else p.title() for p in r.get("places", [])],
-                "organization": [o.upper() for o in r.get("orgs", [])],
-            }
-            target.write(
-                json.dumps(
-                    {
-                        "title": r["title"],
-                        "body": r["body"] + (f"\n\n(copy {copy})" if copy else ""),
-                        "published": r["date"],
-                        "source": r.get("source") or "Reuters",
-                        "entities": names,
-                    }
-                )
-                + "\n"
-            )
-    env = {**os.environ, "ARCHIVE_DATA_DIR": str(OUT / "data"), "DEBUG": "true"}
+def data_dir(articles: int):
+    return OUT / f"data-{articles}"
+
+
+def build(articles: int) -> None:
+    shutil.rmtree(data_dir(articles), ignore_errors=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    corpus = OUT / f"scale-{articles}.jsonl"
+    if not corpus.exists():
+        reuters = SHARED_DATA / "reuters21578" / "articles.jsonl"
+        make = [sys.executable, str(EVAL / "make_scale_corpus.py"), str(reuters)]
+        subprocess.run([*make, str(articles), str(corpus)], check=True)
+    env = environment(articles)
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
     start = time.perf_counter()
     subprocess.run([*manage, "import_articles", str(corpus)], env=env, check=True)
     seconds = time.perf_counter() - start
-    print(f"imported and indexed {count} articles in {seconds:.0f} s ({count / seconds:.0f}/s)")
+    print(f"imported {articles} articles in {seconds:.0f} s ({articles / seconds:.0f}/s)")
 
 
-def timed(name: str, run, runs: int) -> None:
-    run()  # warm caches: the first search reads doc values, FTS pages, etc.
+def environment(articles: int) -> dict:
+    return {
+        **os.environ,
+        "ARCHIVE_DATA_DIR": str(data_dir(articles)),
+        "DEBUG": "false",
+        "HTTPS": "false",
+        "SECRET_KEY": "benchmark-only-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cases(articles: int) -> dict[str, dict]:
+    """The requests of the latency bar, with entity ids looked up in the archive."""
+    db = sqlite3.connect(data_dir(articles) / "archive.sqlite3")
+
+    def top(kind: str, n: int) -> list[int]:
+        rows = db.execute(
+            "SELECT e.id FROM archive_entity e JOIN archive_mention m ON m.entity_id = e.id "
+            "WHERE e.kind = ? GROUP BY e.id ORDER BY count(*) DESC LIMIT ?",
+            (kind, n),
+        )
+        return [r[0] for r in rows]
+
+    place_a, place_b = top("place", 2)
+    # The anchor's two filters: the two place or organization entities named most often.
+    pair = db.execute(
+        "SELECT e.id, e.kind FROM archive_entity e JOIN archive_mention m ON m.entity_id = e.id "
+        "WHERE e.kind IN ('place', 'organization') GROUP BY e.id ORDER BY count(*) DESC LIMIT 2"
+    ).fetchall()
+    two_filters = {"q": "trade"}
+    for entity_id, kind in pair:
+        two_filters.setdefault(kind, []).append(entity_id)
+    return {
+        "one word (oil)": {"q": "oil"},
+        "rare word": {"q": "sorghum"},
+        "browse everything": {},
+        "word + 2 entity filters": two_filters,
+        "oil + two places with OR": {"q": "oil", "place": [place_a, place_b], "place_op": "or"},
+        "exclusion": {"q": "oil", "exclude_place": place_a},
+        "date range": {"date_from": "1987-03-01", "date_to": "1987-03-31"},
+        "page 50": {"q": "oil", "page": 50},
+        "newest first": {"q": "oil", "sort": "newest"},
+        "misspelling (did you mean)": {"q": "petrolium"},
+    }
+
+
+# The anchor's queries, and the requests of ours that answer the same question.
+ANCHORED = {
+    "one-word + facets": "one word (oil)",
+    "browse-all + facets": "browse everything",
+    "query + 2 filters + facets": "word + 2 entity filters",
+}
+
+
+def timed(request, runs: int) -> tuple[float, float]:
+    """Median and p95 milliseconds of a URL (or urllib Request), after two warm-up calls."""
+    for _ in range(2):
+        urllib.request.urlopen(request).read()
     timings = []
     for _ in range(runs):
         start = time.perf_counter()
-        run()
+        with urllib.request.urlopen(request) as response:
+            response.read()
+            assert response.status == 200
         timings.append((time.perf_counter() - start) * 1000)
     timings.sort()
-    p95 = timings[int(0.95 * (len(timings) - 1))]
-    print(
-        f"  {name:<32} median {statistics.median(timings):8.1f} ms   p95 {p95:8.1f} ms"
-        f"   ({runs} runs)",
-        flush=True,
+    return statistics.median(timings), timings[int(0.95 * (len(timings) - 1))]
+
+
+@dataclass
+class Server:
+    base: str  # http://127.0.0.1:PORT
+    pid: int  # gunicorn's master process
+
+
+@contextlib.contextmanager
+def served(articles: int, rebuild: bool = False):
+    """The archive of this size (built first if needed) served as `make serve` serves it:
+    gunicorn with config/gunicorn.py, 2 workers, DEBUG off."""
+    if rebuild or not data_dir(articles).exists():
+        build(articles)
+    port = free_port()
+    gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
+    server = subprocess.Popen(
+        [
+            *(gunicorn, "config.wsgi", "-c", "config/gunicorn.py"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "120"),
+        ],
+        cwd=ROOT,
+        env=environment(articles),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(base + "/api/search/").read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield Server(base, server.pid)
+    finally:
+        server.terminate()
+        server.wait()
 
 
-def api_cases(cases: dict) -> dict:
-    from django.test import Client
-
-    client = Client()
-
-    def request(query):
-        def run():
-            response = client.get("/api/search/", query)
-            assert response.status_code == 200, response.content
-
-        return run
-
-    return {name: request(query) for name, query in cases.items()}
-
-
-def stock_cases(cases: dict) -> dict:
-    """The same searches through Haystack's stock Whoosh backend, reading the same index."""
-    from django.conf import settings
-    from haystack.query import SearchQuerySet
-
-    settings.HAYSTACK_CONNECTIONS["stock"] = {
-        **settings.HAYSTACK_CONNECTIONS["default"],
-        "ENGINE": "haystack.backends.whoosh_backend.WhooshEngine",
-        "INCLUDE_SPELLING": False,  # its suggestion alone takes seconds; measured apart
-    }
-
-    def search(query):
-        def run():
-            sqs = SearchQuerySet(using="stock")
-            if query.get("q"):
-                sqs = sqs.auto_query(query["q"])
-            for kind in ("place", "organization"):
-                if kind in query:
-                    sqs = sqs.narrow(f"{kind}:{query[kind]}")
-            for field in ("person", "place", "organization", "source"):
-                sqs = sqs.facet(field, limit=100)
-            sqs = sqs.date_facet("published", date(1900, 1, 1), date(2100, 1, 1), "month")
-            sqs.count()
-            list(sqs[:20])
-            sqs.facet_counts()
-
-        return run
-
-    return {name: search(query) for name, query in cases.items()}
+def worker_memory(server_pid: int) -> list[dict[str, int]]:
+    """Each gunicorn worker's memory in MB from /proc/PID/smaps_rollup: resident (Rss), its
+    proportional share (Pss: pages shared with the other worker, such as memory-mapped index
+    files, count half each) and its private pages."""
+    workers = []
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    for pid in children:
+        fields = {}
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+            name, value = line.split(":", 1)
+            fields[name] = int(value.split()[0]) // 1024
+        private = fields["Private_Clean"] + fields["Private_Dirty"]
+        workers.append({"rss": fields["Rss"], "pss": fields["Pss"], "private": private})
+    return workers
 
 
-def fts5_cases(cases: dict, database: str) -> dict:
-    """The same searches in SQLite FTS5, with facet counts by GROUP BY, on the same data."""
-    import sqlite3
-
-    fts = OUT / "fts5.sqlite3"
-    if not fts.exists():
-        con = sqlite3.connect(fts)
-        con.execute(f"ATTACH '{database}' AS archive")
-        con.executescript(
-            """
-            CREATE VIRTUAL TABLE doc USING fts5(title, body, tokenize='porter');
-            INSERT INTO doc(rowid, title, body) SELECT id, title, body FROM archive.archive_article;
-            CREATE TABLE article AS SELECT id, source, published FROM archive.archive_article;
-            CREATE INDEX article_published ON article(published);
-            CREATE TABLE mention AS SELECT m.article_id, m.entity_id, e.kind
-                FROM archive.archive_mention m JOIN archive.archive_entity e ON e.id = m.entity_id;
-            CREATE INDEX mention_entity ON mention(entity_id, article_id);
-            CREATE INDEX mention_article ON mention(article_id, kind, entity_id);
-            """
-        )
-        con.commit()
-        con.close()
-    con = sqlite3.connect(fts)
-
-    def search(query):
-        conditions, params = [], []
-        if query.get("q"):
-            conditions.append("a.id IN (SELECT rowid FROM doc WHERE doc MATCH ?)")
-            params.append(query["q"])
-        for kind in ("place", "organization"):
-            if kind in query:
-                conditions.append("a.id IN (SELECT article_id FROM mention WHERE entity_id = ?)")
-                params.append(query[kind])
-        where = " AND ".join(conditions) or "1"
-        hits = f"SELECT a.id FROM article a WHERE {where}"
-
-        def run():
-            # The matching ids once, in a temporary table the counts then join against.
-            con.execute("DROP TABLE IF EXISTS temp.hits")
-            con.execute(f"CREATE TEMP TABLE hits AS {hits}", params)
-            con.execute("SELECT count(*) FROM hits").fetchone()
-            if query.get("q"):
-                page = (
-                    "SELECT rowid FROM doc WHERE doc MATCH ? AND rowid IN hits "
-                    "ORDER BY bm25(doc, 2.0, 1.0) LIMIT 20"
-                )
-                con.execute(page, [query["q"]]).fetchall()
-            else:
-                page = "SELECT id FROM article WHERE id IN hits ORDER BY published DESC LIMIT 20"
-                con.execute(page).fetchall()
-            for kind in ("person", "place", "organization"):
-                con.execute(
-                    "SELECT entity_id, count(*) c FROM hits JOIN mention ON article_id = hits.id"
-                    " WHERE kind = ? GROUP BY entity_id ORDER BY c DESC LIMIT 100",
-                    [kind],
-                ).fetchall()
-            for column in ("source", "substr(published, 1, 7)"):
-                con.execute(
-                    f"SELECT {column} v, count(*) c FROM hits JOIN article a ON a.id = hits.id "
-                    "GROUP BY v ORDER BY c DESC"
-                ).fetchall()
-
-        return run
-
-    return {name: search(query) for name, query in cases.items()}
-
-
-def main() -> None:
+def arguments() -> argparse.Namespace:
+    """The options every HTTP benchmark takes: archive size, runs, rebuild."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--stock-runs", type=int, default=3)
     parser.add_argument("--rebuild", action="store_true")
-    args = parser.parse_args()
-    if args.rebuild or not (OUT / "data").exists():
-        build(args.articles)
-    os.environ["ARCHIVE_DATA_DIR"] = str(OUT / "data")
-    migrate = [sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"]
-    subprocess.run(migrate, env={**os.environ, "DEBUG": "true"}, check=True)  # newer code
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    setup()
-    from django.conf import settings
+    return parser.parse_args()
 
-    from archive.models import Article, Entity
 
-    usa = Entity.objects.get(kind="place", key="usa").pk
-    opec = Entity.objects.get(kind="organization", key="opec").pk
-    cases = {
-        "one word, all facets": {"q": "oil"},
-        "browse everything, all facets": {},
-        "query + two facet filters": {"q": "prices", "place": usa, "organization": opec},
-    }
-    index_dir = OUT / "data" / "whoosh_index"
-    size = sum(f.stat().st_size for f in index_dir.iterdir()) / 2**20
-    print(f"articles: {Article.objects.count()}, index {size:.0f} MB")
-    print("archive backend, through the JSON API (search, facets, page of results, JSON):")
-    for name, run in api_cases(cases).items():
-        timed(name, run, args.runs)
-    print("SQLite FTS5 + GROUP BY facet counts (SQL only, no page rendering):")
-    database = settings.DATABASES["default"]["NAME"]
-    for name, run in fts5_cases(cases, database).items():
-        timed(name, run, args.runs)
-    print("stock Haystack Whoosh backend, same index, SearchQuerySet only (no page rendering):")
-    for name, run in stock_cases(cases).items():
-        timed(name, run, args.stock_runs)
+def main() -> None:
+    args = arguments()
+    medians = {}
+    with served(args.articles, args.rebuild) as server:
+        print(f"gunicorn, 2 workers, {args.runs} runs after warm-up: median / p95 ms")
+        for name, query in cases(args.articles).items():
+            url = f"{server.base}/api/search/?" + urllib.parse.urlencode(query, doseq=True)
+            median, p95 = timed(url, args.runs)
+            medians[name] = median
+            print(f"  {name:<30} {median:7.1f} / {p95:7.1f}", flush=True)
+        for n, memory in enumerate(worker_memory(server.pid), 1):
+            print(f"worker {n} memory (MB): " + ", ".join(f"{k} {v}" for k, v in memory.items()))
+    corpus = OUT / f"scale-{args.articles}.jsonl"
+    print("anchor (../shared/eval/fts5_anchor.py, same corpus, same run):", flush=True)
+    fts5 = [
+        sys.executable,
+        str(EVAL / "fts5_anchor.py"),
+        str(corpus),
+        str(OUT / f"fts5-{args.articles}.sqlite3"),
+    ]
+    output = subprocess.run(fts5, check=True, capture_output=True, text=True).stdout
+    print(output, end="")
+    for line in output.splitlines():
+        match = re.match(r"(.+?): median (\d+) ms", line)
+        if match and match.group(1) in ANCHORED:
+            ours = medians[ANCHORED[match.group(1)]]
+            ratio = int(match.group(2)) / ours
+            print(
+                f"  {match.group(1)}: FTS5 {match.group(2)} / archive {ours:.1f} ms = {ratio:.0f}x"
+            )
 
 
 if __name__ == "__main__":

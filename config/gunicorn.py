@@ -1,4 +1,4 @@
-"""gunicorn settings that `make serve` and bench/http_latency.py use.
+"""gunicorn settings that `make serve` and bench/search_latency.py use.
 
 Each worker reads the index's caches (doc values, the did-you-mean vocabulary) before it takes
 its first request, so no reader waits for them.
