@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from archive.curation import apply_corrections
@@ -331,18 +331,32 @@ def save_mentions(per_article: list[tuple[Article, list[ExtractedEntity]]]) -> N
         {(e.kind, e.key): e.name for _, entities in per_article for e in entities}
     )
     Mention.objects.filter(article__in=[a for a, _ in per_article]).delete()
-    Mention.objects.bulk_create(
+    _insert_mentions(
         [
-            Mention(
-                article=article,
-                entity_id=entity_ids[(e.kind, e.key)],
-                count=e.count,
-                offsets=[list(o) for o in e.offsets],
-            )
+            (article.pk, entity_ids[(e.kind, e.key)], e.count, [list(o) for o in e.offsets])
             for article, entities in per_article
             for e in entities
         ]
     )
+
+
+def _insert_mentions(rows: list[tuple[int, int, int, list]]) -> None:
+    """The INSERT bulk_create would send, without a model instance and its per-field
+    preparation for each of an import's 26 mentions an article (a fifth of its time)."""
+    meta = Mention._meta
+    columns = [meta.get_field(name) for name in ("article", "entity", "count", "offsets")]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(meta.db_table),
+        ", ".join(quote(field.column) for field in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    offsets = columns[-1]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [(a, e, n, offsets.get_db_prep_save(o, connection)) for a, e, n, o in rows],
+        )
 
 
 def ensure_entities(names: dict[tuple[str, str], str]) -> dict[tuple[str, str], int]:
