@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Count
-from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
 from archive.names import normalize_key
@@ -132,35 +131,6 @@ class Entity(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("search:entity", args=[self.pk])
-
-    def timeline(self, most_months: int = 600) -> list[dict]:
-        """How many of its articles appeared each month, oldest first, months without any
-        included (unless the span is longer than `most_months`)."""
-        rows = list(
-            self.articles.filter(published__isnull=False)
-            .annotate(month=TruncMonth("published"))
-            .values("month")
-            .annotate(count=Count("id"))
-            .order_by("month")
-        )
-        if not rows:
-            return rows
-        first, last = rows[0]["month"], rows[-1]["month"]
-        span = (last.year - first.year) * 12 + last.month - first.month + 1
-        if span > most_months:
-            return rows
-        counts = {(r["month"].year, r["month"].month): r["count"] for r in rows}
-        filled = []
-        for i in range(span):
-            year, month = divmod(first.month - 1 + i, 12)
-            month_start = first.replace(year=first.year + year, month=month + 1)
-            filled.append(
-                {
-                    "month": month_start,
-                    "count": counts.get((month_start.year, month_start.month), 0),
-                }
-            )
-        return filled
 
 
 class Mention(models.Model):

@@ -140,6 +140,8 @@ def served(articles: int, rebuild: bool = False):
     gunicorn with config/gunicorn.py, 2 workers, DEBUG off."""
     if rebuild or not data_dir(articles).exists():
         build(articles)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=environment(articles))
     port = free_port()
     gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
     server = subprocess.Popen(

@@ -8,6 +8,7 @@ merge is reflected as soon as the merged articles are re-indexed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -294,7 +295,7 @@ def pair(params: SearchParams, first: Entity, second: Entity) -> Pair:
         _as_date(dated.min()) if len(dated) else None,
         _as_date(dated.max()) if len(dated) else None,
         _monthly(results, both, a, b),
-        articles_in_order(results.article_ids(newest)),
+        articles_in_order(results.article_ids(newest), with_entities=False),
     )
 
 
@@ -316,7 +317,25 @@ def _monthly(results: ResultSet, both, a, b) -> list[MonthRow]:
     return [MonthRow(m, *(c.get(m, 0) for c in counts)) for m in filled]
 
 
-# An entity's connections across the archive
+# One entity across the archive
+
+
+class NewestFirst(Sequence):
+    """The articles of some documents, newest first, loaded a slice at a time (for Django's
+    Paginator: counting and paging cost nothing in the database)."""
+
+    def __init__(self, results: ResultSet, mask: np.ndarray):
+        self.results = results
+        self.docs = results.values.newest_first(mask, DATE_FIELD)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        ids = self.results.article_ids(self.docs[index])
+        return articles_in_order(ids, with_entities=False)
 
 
 @dataclass
@@ -326,46 +345,73 @@ class Connection:
     first: date | None  # their first co-mention
 
 
-def connections_of(entity: Entity, limit: int = 12) -> tuple[list[Connection], list[Connection]]:
-    """Who the entity is named with most often, and its new connections: entities first
-    named with it in the archive's last NEW_CONNECTION_DAYS days (most co-mentions first)."""
+@dataclass
+class EntityProfile:
+    entity: Entity
+    articles: NewestFirst
+    timeline: list[dict]  # {"month": date, "count": n}, oldest first, empty months included
+    connections: list[Connection]  # named with it most often
+    new_connections: list[Connection]  # first named with it in the archive's last 90 days
+
+
+def entity_profile(entity: Entity, limit: int = 12) -> EntityProfile:
+    """The entity's articles, monthly timeline and connections, from the index's doc values."""
     results = current_results(SearchParams())
     own = holding(results, member(entity))
+    counts = {start.date(): n for start, n in results.values.date_histogram(DATE_FIELD, own, "M")}
+    months = sorted(counts)
+    filled = (month_starts(months[0], months[-1]) or months) if months else []
+    connections, new_connections = _connections(results, entity, own, limit)
+    return EntityProfile(
+        entity,
+        NewestFirst(results, own),
+        [{"month": month, "count": counts.get(month, 0)} for month in filled],
+        connections,
+        new_connections,
+    )
+
+
+def _connections(
+    results: ResultSet, entity: Entity, own: np.ndarray, limit: int
+) -> tuple[list[Connection], list[Connection]]:
     docs = np.flatnonzero(own)
     dates = results.values.dates[DATE_FIELD]
-    rows = []  # (count, first date, kind, term)
+    found = []  # per kind: (entity ids, articles shared, first shared date)
     for kind in ENTITY_FACETS:
         column = results.values.columns[kind]
         begins = column.doc_starts[docs]
         lengths = column.doc_starts[docs + 1] - begins
-        entries = np.repeat(begins - (np.cumsum(lengths) - lengths), lengths) + np.arange(
-            int(lengths.sum())
-        )
+        total = int(lengths.sum())
+        entries = np.repeat(begins - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
         terms = column.by_doc[entries]
-        when = np.repeat(dates[docs], lengths)  # undated articles (MISSING) sort last
-        order = np.lexsort((when, terms))
-        terms, when = terms[order], when[order]
-        unique, first_at, counts = np.unique(terms, return_index=True, return_counts=True)
-        for t, i, n in zip(unique, first_at, counts, strict=True):
-            term = column.terms[t]
-            if (kind, term) != member(entity):
-                rows.append((int(n), int(when[i]), kind, term))
+        counts = np.bincount(terms, minlength=len(column.terms))
+        first = np.full(len(column.terms), MISSING, dtype=np.int64)
+        np.minimum.at(first, terms, np.repeat(dates[docs], lengths))  # undated: MISSING
+        named = np.flatnonzero(counts)
+        ids = np.array([int(column.terms[t]) for t in named], dtype=np.int64)
+        found.append((ids, counts[named], first[named]))
+    ids, counts, first = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    others = ids != entity.pk
+    ids, counts, first = ids[others], counts[others], first[others]
+    top = np.lexsort((ids, -counts))[:limit]
+    fresh = np.empty(0, dtype=np.int64)
     latest = dates[results.mask & (dates != MISSING)]
     if len(latest):
         since = _as_date(latest.max()) - timedelta(days=NEW_CONNECTION_DAYS)
         cutoff = int((np.datetime64(since, "us") - np.datetime64(0, "us")).astype(np.int64))
-    else:
-        cutoff = None
-    top = sorted(rows, key=lambda r: (-r[0], int(r[3])))[:limit]
-    fresh = [r for r in rows if cutoff is not None and r[1] != MISSING and r[1] >= cutoff]
-    fresh = sorted(fresh, key=lambda r: (-r[0], -r[1], int(r[3])))[:limit]
-    entities = Entity.objects.in_bulk({int(r[3]) for r in top + fresh})
+        recent = np.flatnonzero((first != MISSING) & (first >= cutoff))
+        fresh = recent[np.lexsort((ids[recent], -first[recent], -counts[recent]))][:limit]
+    entities = Entity.objects.in_bulk({int(ids[i]) for i in [*top, *fresh]})
 
     def listed(chosen) -> list[Connection]:
         return [
-            Connection(entities[int(term)], n, None if at == MISSING else _as_date(at))
-            for n, at, _, term in chosen
-            if int(term) in entities
+            Connection(
+                entities[int(ids[i])],
+                int(counts[i]),
+                None if first[i] == MISSING else _as_date(first[i]),
+            )
+            for i in chosen
+            if int(ids[i]) in entities
         ]
 
     return listed(top), listed(fresh)

@@ -543,8 +543,9 @@ def _date_unit(params: SearchParams) -> str:
     return "year"
 
 
-def articles_in_order(ids: list[int]) -> list[Article]:
-    found = Article.objects.with_entity_names().in_bulk(ids)
+def articles_in_order(ids: list[int], *, with_entities: bool = True) -> list[Article]:
+    articles = Article.objects.with_entity_names() if with_entities else Article.objects
+    found = articles.in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
 
 

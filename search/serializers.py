@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from archive.models import Article, Entity
 from search.facets import FACETS
-from search.network import connections_of
+from search.network import entity_profile
 from search.query import FacetPage, SearchOutcome
 
 
@@ -40,19 +40,20 @@ def article_detail(article: Article) -> dict:
 
 
 def entity_detail(entity: Entity) -> dict:
+    profile = entity_profile(entity)
     return {
         "id": entity.pk,
         "kind": entity.kind,
         "name": entity.name,
         "aliases": entity.aliases,
-        "articles": entity.articles.count(),
+        "articles": len(profile.articles),
         "timeline": [
-            {"month": row["month"].date().isoformat()[:7], "count": row["count"]}
-            for row in entity.timeline()
+            {"month": row["month"].isoformat()[:7], "count": row["count"]}
+            for row in profile.timeline
         ],
         "related": [
             {"id": c.entity.pk, "name": c.entity.name, "kind": c.entity.kind, "shared": c.count}
-            for c in connections_of(entity)[0]
+            for c in profile.connections
         ],
     }
 

@@ -26,7 +26,7 @@ from search.network import (
     NEW_CONNECTION_DAYS,
     Network,
     Pair,
-    connections_of,
+    entity_profile,
     network,
     pair,
     parse_network_options,
@@ -287,20 +287,20 @@ def entity_page(request, pk: int):
         if survivor is None:
             raise Http404("No such entity.")
         return redirect("search:entity", pk=survivor, permanent=True)
-    articles = entity.articles.order_by("-published", "-id")
-    page = Paginator(articles, 20).get_page(request.GET.get("page"))
-    timeline = entity.timeline()
-    connections, new_connections = connections_of(entity)
-    peak = max((row["count"] for row in timeline), default=0)
+    profile = entity_profile(entity)
+    page = Paginator(profile.articles, 20).get_page(request.GET.get("page"))
+    peak = max((row["count"] for row in profile.timeline), default=0)
     return render(
         request,
         "search/entity.html",
         {
             "entity": entity,
             "page": page,
-            "timeline": [{**row, "percent": round(100 * row["count"] / peak)} for row in timeline],
-            "connections": connections,
-            "new_connections": new_connections,
+            "timeline": [
+                {**row, "percent": round(100 * row["count"] / peak)} for row in profile.timeline
+            ],
+            "connections": profile.connections,
+            "new_connections": profile.new_connections,
             "new_connection_days": NEW_CONNECTION_DAYS,
             "articles_search_url": reverse("search:search")
             + "?"

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from archive.models import Article, Entity
 from search.facets import BY_NAME, FACET_NAMES
+from search.network import entity_profile
 from search.query import (
     FACET_LIMIT,
     SORTS,
@@ -269,7 +270,7 @@ def test_empty_years_are_shown_and_a_bar_narrows_to_its_year(client):
 def test_entity_timeline_shows_empty_months(client):
     make_article("Jan", person=("Ana Reis",), published="2025-01-10")
     make_article("Apr", person=("Ana Reis",), published="2025-04-02")
-    timeline = entity("Ana Reis").timeline()
+    timeline = entity_profile(entity("Ana Reis")).timeline
     assert [(row["month"].month, row["count"]) for row in timeline] == [
         (1, 1),
         (2, 0),
