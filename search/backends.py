@@ -46,12 +46,15 @@ from whoosh.qparser import (
 )
 from whoosh.support.charset import accent_map
 
+from search import mapped_files
 from search.analysis import FoldedStemText
 from search.docvalues import DocValues, DocValuesCache
 from search.facets import FACET_NAMES
 from search.scoring import evaluate, top
 from search.search_indexes import DIGEST_FIELD
 from search.spelling import Vocabulary
+
+mapped_files.install()
 
 FACET_FIELDS = FACET_NAMES
 DATE_FIELDS = ("published",)
