@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import os
 import re
+import resource
 import shutil
 import socket
 import sqlite3
@@ -50,7 +51,12 @@ def build(articles: int) -> None:
     start = time.perf_counter()
     subprocess.run([*manage, "import_articles", str(corpus)], env=env, check=True)
     seconds = time.perf_counter() - start
-    print(f"imported {articles} articles in {seconds:.0f} s ({articles / seconds:.0f}/s)")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    index = sum(f.stat().st_size for f in (data_dir(articles) / "whoosh_index").rglob("*.*"))
+    print(
+        f"imported {articles} articles in {seconds:.0f} s ({articles / seconds:.0f}/s), "
+        f"peak memory {peak} MB, index {index / 2**20:.0f} MB"
+    )
 
 
 def environment(articles: int) -> dict:

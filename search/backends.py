@@ -18,11 +18,13 @@ field filters through filter()) raises SearchBackendError instead of being ignor
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from pathlib import Path
 
 import numpy as np
 from django.utils.encoding import force_str
@@ -55,12 +57,14 @@ from search.search_indexes import DIGEST_FIELD
 from search.spelling import Vocabulary
 
 mapped_files.install()
+logger = logging.getLogger(__name__)
 
 FACET_FIELDS = FACET_NAMES
 DATE_FIELDS = ("published",)
 TITLE_FIELD = "title"
 SPELLING_FIELD = "title_spelling"
 WRITE_LOCK_TIMEOUT = 120.0
+DOC_VALUES_FOLDER = "docvalues"  # inside the index folder: Whoosh ignores folders
 DATE_UNITS = {"year": "Y", "month": "M", "day": "D"}
 
 
@@ -98,7 +102,10 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
     def setup(self):
         super().setup()
         self.doc_values = DocValuesCache(
-            list(FACET_FIELDS), list(DATE_FIELDS), [TITLE_FIELD, self.content_field_name]
+            list(FACET_FIELDS),
+            list(DATE_FIELDS),
+            [TITLE_FIELD, self.content_field_name],
+            folder=Path(self.path) / DOC_VALUES_FOLDER if self.use_file_storage else None,
         )
         # What readers type: words, "phrases", AND/OR/NOT, -word; no field syntax, no wildcards
         # (a lone * would expand to every term in the index).
@@ -158,6 +165,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         except BaseException:
             writer.cancel()
             raise
+        self._save_doc_values()
 
     def remove(self, obj_or_string, commit=True):
         self.remove_identifiers([get_identifier(obj_or_string)])
@@ -172,6 +180,16 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         except BaseException:
             writer.cancel()
             raise
+        self._save_doc_values()
+
+    def _save_doc_values(self) -> None:
+        # The committing process reads its new (or merged) segments' doc values once, so no
+        # search worker has to; a failure here only leaves that work to the workers.
+        try:
+            with self.index.refresh().searcher() as searcher:
+                self.doc_values.save_segments(searcher)
+        except Exception:
+            logger.exception("Could not save the doc values of the new index segments")
 
     def delete_index(self):
         # Searchers of the old files must not outlive them; setup() builds fresh doc values.

@@ -60,7 +60,8 @@ def test_damaged_index_is_reported_and_rebuilt(settings):
         make_article(f"Ferry timetable {n}")
     index_dir = Path(settings.HAYSTACK_CONNECTIONS["default"]["PATH"])
     for part in index_dir.iterdir():
-        part.write_bytes(b"\x00garbage" * 10)
+        if part.is_file():
+            part.write_bytes(b"\x00garbage" * 10)
     backend = connections["default"].get_backend()
     backend._local.__dict__.clear()  # a fresh process would open the files anew
     with pytest.raises(IndexUnreadable):
@@ -76,7 +77,8 @@ def test_unreadable_index_is_a_503_with_a_message_not_a_crash(client, settings):
     make_article("Ferry timetable")
     index_dir = Path(settings.HAYSTACK_CONNECTIONS["default"]["PATH"])
     for part in index_dir.iterdir():
-        part.write_bytes(b"\x00garbage" * 10)
+        if part.is_file():
+            part.write_bytes(b"\x00garbage" * 10)
     connections["default"].get_backend()._local.__dict__.clear()
     api = client.get("/api/search/", {"q": "ferry"})
     assert api.status_code == 503 and "unavailable" in api.json()["error"]
@@ -231,3 +233,20 @@ def test_a_reextraction_killed_after_a_batch_commits_resumes_with_an_exact_index
 
     call_command("reextract_entities", "--restart", "--workers", "1", stdout=io.StringIO())
     assert not find_drift()
+
+
+@pytest.mark.django_db
+def test_saved_doc_values_are_shared_and_a_damaged_one_is_read_again(client, settings):
+    lisbon = make_article("Ferry strike", place=("Lisbon",)).mentions.get().entity_id
+    make_article("Harbor fees", place=("Porto",))
+    folder = Path(settings.HAYSTACK_CONNECTIONS["default"]["PATH"]) / "docvalues"
+    saved = [p for p in folder.iterdir() if p.is_dir()]
+    assert saved  # the committing process saved each segment's values
+    for array in saved[0].iterdir():
+        array.write_bytes(b"\x00garbage")
+    backend = connections["default"].get_backend()
+    backend._local.__dict__.clear()
+    backend.doc_values.clear()  # as a freshly started worker
+    data = client.get("/api/search/", {"place": lisbon}).json()
+    assert [r["title"] for r in data["results"]] == ["Ferry strike"]
+    assert data["facets"]["place"][0]["count"] == 1
