@@ -48,6 +48,7 @@ from whoosh.qparser import (
 )
 from whoosh.support.charset import accent_map
 
+from archive.models import attach_entity_names
 from search import mapped_files
 from search.analysis import FoldedStemText
 from search.docvalues import DocValues, DocValuesCache
@@ -146,6 +147,8 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         if not self.setup_complete:
             self.setup()
         docs = []
+        iterable = list(iterable)
+        attach_entity_names(iterable)
         for obj in iterable:
             try:
                 doc = index.full_prepare(obj)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from haystack import connections
 
-from archive.models import Article
+from archive.models import Article, attach_entity_names
 from search.indexing import BATCH_SIZE, index_articles, unindex_articles
 from search.search_indexes import content_digest
 
@@ -43,9 +43,10 @@ def find_drift(using: str = "default") -> Drift:
     stored = set(Article.objects.values_list("pk", flat=True))
     outdated = set()
     both = sorted(stored & indexed.keys())
-    articles = Article.objects.with_entity_names()
     for start in range(0, len(both), BATCH_SIZE):
-        for article in articles.filter(pk__in=both[start : start + BATCH_SIZE]):
+        articles = list(Article.objects.filter(pk__in=both[start : start + BATCH_SIZE]))
+        attach_entity_names(articles)
+        for article in articles:
             if content_digest(article) != indexed[article.pk]:
                 outdated.add(article.pk)
     return Drift(missing=stored - indexed.keys(), stale=indexed.keys() - stored, outdated=outdated)

@@ -78,6 +78,7 @@ class DocValues:
         self.columns = columns
         self.dates = dates  # field -> int64 microseconds since 1970 (or MISSING)
         self.lengths = lengths  # text field -> float32 token count per document, for BM25
+        self._all_counts: dict[str, np.ndarray] = {}
 
     @property
     def size(self) -> int:
@@ -103,7 +104,13 @@ class DocValues:
         """The field's terms in the masked documents with their counts, most frequent
         first (or by name); `only` keeps just these terms."""
         column = self.columns[field]
-        counts = column.counts(mask)
+        if np.array_equal(mask, self.live):
+            # Browsing everything: the same counts for every request of this generation.
+            counts = self._all_counts.get(field)
+            if counts is None:
+                counts = self._all_counts[field] = column.counts(mask)
+        else:
+            counts = column.counts(mask)
         if only is not None:
             keep = np.zeros(len(counts), dtype=bool)
             keep[[column.term_ids[t] for t in only if t in column.term_ids]] = True

@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from haystack.query import SearchQuerySet
 
 from archive.curation import resolve_entity_ids
-from archive.models import Article
+from archive.models import Article, attach_entity_names
 from search.facets import FACETS, BadParameter, Facet, display_names, is_whole_number
 from search.snippets import query_terms, snippet
 
@@ -544,9 +544,11 @@ def _date_unit(params: SearchParams) -> str:
 
 
 def articles_in_order(ids: list[int], *, with_entities: bool = True) -> list[Article]:
-    articles = Article.objects.with_entity_names() if with_entities else Article.objects
-    found = articles.in_bulk(ids)
-    return [found[pk] for pk in ids if pk in found]
+    found = Article.objects.in_bulk(ids)
+    articles = [found[pk] for pk in ids if pk in found]
+    if with_entities:
+        attach_entity_names(articles)
+    return articles
 
 
 def _facet_values(

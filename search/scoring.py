@@ -9,6 +9,8 @@ fall back to Whoosh's own matchers, which are exact and fast enough on their sma
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from math import log
 
 import numpy as np
@@ -104,7 +106,11 @@ def _term(query: wq.Term, searcher, values: DocValues) -> Matches:
     for reader, offset in leaf_readers(searcher):
         if (field, text) not in reader:
             continue
-        ids, weights = _postings(reader.postings(field, text))
+        key = (reader.segment().segment_id(), field, text)
+        found = POSTINGS.get(key)
+        if found is None:
+            found = POSTINGS.put(key, _postings(reader.postings(field, text)))
+        ids, weights = found
         docs = ids + offset
         tf = weights
         fl = lengths[docs]
@@ -112,6 +118,44 @@ def _term(query: wq.Term, searcher, values: DocValues) -> Matches:
         scores[docs] = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / average))
     scores *= query.boost
     return Matches(mask & values.live, scores)
+
+
+class PostingsCache:
+    """Decoded posting arrays of recently searched terms, least recently used out first.
+
+    Whoosh stores a block's ids, weights and positions in one compressed pickle, so reading a
+    common word's ids means decoding all its positions too: most of a one-word search. Segments
+    never change (deletions are applied through the live mask), so an entry stays right for
+    as long as its segment exists; entries of merged-away segments age out.
+    """
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple):
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, arrays: tuple[np.ndarray, np.ndarray]):
+        size = sum(a.nbytes for a in arrays)
+        with self._lock:
+            if size <= self.max_bytes and key not in self._entries:
+                self._entries[key] = arrays
+                self._bytes += size
+                while self._bytes > self.max_bytes:
+                    _, dropped = self._entries.popitem(last=False)
+                    self._bytes -= sum(a.nbytes for a in dropped)
+        return arrays
+
+
+# 32 MB holds the postings of about 2,700 words that each occur in 1,000 articles.
+POSTINGS = PostingsCache(max_bytes=32 * 2**20)
 
 
 def _postings(matcher) -> tuple[np.ndarray, np.ndarray]:

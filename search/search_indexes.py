@@ -19,7 +19,8 @@ class _ArticleFields(indexes.SearchIndex):
         return Article
 
     def index_queryset(self, using=None):
-        return Article.objects.with_entity_names().order_by("pk")
+        # The backend attaches each batch's entities (archive.models.attach_entity_names).
+        return Article.objects.order_by("pk")
 
     def prepare_text(self, article: Article) -> str:
         return f"{article.title}\n{article.body}"

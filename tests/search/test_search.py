@@ -1,8 +1,10 @@
 import pytest
+from django.db import connection
 from django.db.models import Count
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
-from archive.models import Article, Entity
+from archive.models import Article, Entity, Mention
 from search.query import parse_params, run_search
 from tests.factories import make_article
 
@@ -204,3 +206,20 @@ def test_a_worker_warms_the_search_caches_before_its_first_request(archive):
     warm_up()
     assert backend.vocabulary._generation is not None  # the vocabulary is read
     assert "lisbon" in backend.vocabulary._frequencies
+
+
+@pytest.mark.django_db
+def test_result_entities_load_their_other_fields_when_read():
+    from archive.models import attach_entity_names
+
+    article = make_article("Ferry strike", "The ferry strike in Lisbon.", place=("Lisbon",))
+    Mention.objects.filter(article=article).update(offsets=[[21, 27]])
+    (loaded,) = [Article.objects.get(pk=article.pk)]
+    attach_entity_names([loaded])
+    with CaptureQueriesContext(connection) as queries:
+        (mention,) = loaded.mentions.all()
+        assert (mention.entity.name, mention.entity.kind) == ("Lisbon", "place")
+    assert len(queries) == 0
+    # Fields that were not loaded are deferred, not silently empty.
+    assert mention.offsets == [[21, 27]]
+    assert mention.entity.aliases == []
