@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from haystack import connections
 
-from archive.models import Article
+from archive.models import Article, Entity
 from search.consistency import IndexUnreadable, find_drift
 from tests.factories import make_article
 
@@ -250,3 +250,30 @@ def test_saved_doc_values_are_shared_and_a_damaged_one_is_read_again(client, set
     data = client.get("/api/search/", {"place": lisbon}).json()
     assert [r["title"] for r in data["results"]] == ["Ferry strike"]
     assert data["facets"]["place"][0]["count"] == 1
+
+
+@pytest.mark.django_db
+def test_a_large_import_is_indexed_by_two_processes_exactly(write_jsonl):
+    from archive.ingest import import_paths
+    from search.backends import PARALLEL_BATCH
+
+    size = 2 * PARALLEL_BATCH + 37
+    records = [
+        {
+            "title": f"Harbor bulletin {n}",
+            "body": f"Ship {n} docked {'in Lisbon' if n % 3 else 'in Porto'} after the storm.",
+            "published": f"2024-{n % 12 + 1:02d}-05",
+            "entities": {"place": ["Lisbon" if n % 3 else "Porto"], "person": [f"Captain {n}"]},
+        }
+        for n in range(size)
+    ]
+    report = import_paths([write_jsonl(records)])
+    assert report.imported == size and not report.unindexed
+    with connections["default"].get_backend().index.refresh().searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) >= 2  # one segment from each process
+    assert not find_drift()
+    porto = Entity.objects.get(name="Porto").pk
+    assert search_count() == size
+    assert search_count_of(place=porto) == len(range(0, size, 3))
+    assert search_count_of(q="storm", place=porto) == len(range(0, size, 3))
+    assert search_count_of(q='"Ship 417 docked"') == 1
