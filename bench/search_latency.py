@@ -14,7 +14,6 @@ import argparse
 import contextlib
 import os
 import re
-import resource
 import shutil
 import socket
 import sqlite3
@@ -49,14 +48,57 @@ def build(articles: int) -> None:
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
     start = time.perf_counter()
-    subprocess.run([*manage, "import_articles", str(corpus)], env=env, check=True)
+    importer = subprocess.Popen([*manage, "import_articles", str(corpus)], env=env)
+    peak, samples, last = 0, [(0.0, 0)], 0.0
+    while importer.poll() is None:
+        peak = max(peak, tree_memory(importer.pid))
+        now = time.perf_counter() - start
+        if now - last >= 5:
+            samples.append((now, stored(articles)))
+            last = now
+        time.sleep(0.25)
+    if importer.returncode:
+        raise SystemExit(f"import_articles failed ({importer.returncode})")
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    samples.append((seconds, articles))
+    # Whether the rate holds as the archive grows: articles/s over each fifth of the import.
+    rates = []
+    for fifth in range(1, 6):
+        goal = articles * fifth // 5
+        begin = max((s for s in samples if s[1] <= articles * (fifth - 1) // 5), default=samples[0])
+        end = min((s for s in samples if s[1] >= goal), default=samples[-1])
+        if end[0] > begin[0]:
+            rates.append(f"{(end[1] - begin[1]) / (end[0] - begin[0]):.0f}")
+    print("import rate by fifths of the corpus (articles/s):", " ".join(rates))
     index = sum(f.stat().st_size for f in (data_dir(articles) / "whoosh_index").rglob("*.*"))
     print(
         f"imported {articles} articles in {seconds:.0f} s ({articles / seconds:.0f}/s), "
-        f"peak memory {peak} MB, index {index / 2**20:.0f} MB"
+        f"peak memory {peak} MB (Pss of all its processes), index {index / 2**20:.0f} MB"
     )
+
+
+def stored(articles: int) -> int:
+    try:
+        with sqlite3.connect(f"file:{data_dir(articles)}/archive.sqlite3?mode=ro", uri=True) as db:
+            return db.execute("SELECT count(*) FROM archive_article").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def tree_memory(pid: int) -> int:
+    """Proportional resident MB (Pss: a page shared by n processes counts 1/n in each) of a
+    process and all its descendants, so pages shared after a fork count once in the sum."""
+    total = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                total += int(line.split()[1]) // 1024
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += tree_memory(int(child))
+    except (FileNotFoundError, ProcessLookupError):
+        pass  # it ended meanwhile
+    return total
 
 
 def environment(articles: int) -> dict:
