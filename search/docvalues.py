@@ -26,44 +26,75 @@ MISSING = np.iinfo(np.int64).max  # Whoosh itself marks a missing value with 2**
 
 
 @dataclass
+class _Part:
+    """Where one segment's entries sit in a column."""
+
+    base: int  # its first entry
+    starts: np.ndarray  # its local term l holds entries base + starts[l] : base + starts[l + 1]
+    local: np.ndarray  # column ordinal -> its local ordinal, -1 where it lacks the term
+
+
+@dataclass
 class TermColumn:
-    """One facet field: each (term, doc) pair, grouped by term."""
+    """One facet field: each (term, doc) pair, as parallel arrays in two orders.
+
+    `docs`/`values` hold the entries segment after segment, grouped by term within each
+    segment; `by_doc`/`doc_starts` hold the same entries grouped by document. Both are
+    concatenations of per-segment arrays (segments never change), so a new index generation
+    costs a copy, not a sort.
+    """
 
     terms: list[str]
     term_ids: dict[str, int]
-    docs: np.ndarray  # global doc numbers, grouped by term
-    values: np.ndarray  # the term ordinal of each entry in `docs`
-    starts: np.ndarray  # docs[starts[t]:starts[t + 1]] hold term t
-    by_doc: np.ndarray  # the same entries' term ordinals, grouped by document
+    docs: np.ndarray  # global doc numbers
+    values: np.ndarray  # the column ordinal of each entry in `docs`
+    by_doc: np.ndarray  # the entries' column ordinals, grouped by document
     doc_starts: np.ndarray  # by_doc[doc_starts[d]:doc_starts[d + 1]] are document d's terms
+    parts: list[_Part]
 
     def docs_with(self, term: str) -> np.ndarray:
+        """The documents holding the term, in ascending order."""
         ordinal = self.term_ids.get(term)
         if ordinal is None:
             return np.empty(0, dtype=np.int64)
-        return self.docs[self.starts[ordinal] : self.starts[ordinal + 1]]
+        found = []
+        for part in self.parts:
+            local = part.local[ordinal]
+            if local >= 0:
+                found.append(
+                    self.docs[part.base + part.starts[local] : part.base + part.starts[local + 1]]
+                )
+        return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+    def terms_of(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The column ordinals these documents hold, document after document, and how many
+        each holds."""
+        begins = self.doc_starts[docs]
+        lengths = self.doc_starts[docs + 1] - begins
+        total = int(lengths.sum())
+        # Each document's run of entries, laid end to end, without a Python loop.
+        entries = np.repeat(begins - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
+        return self.by_doc[entries], lengths
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
         """How many masked documents hold each term. A small result set gathers its own
         documents' terms; a large one scans every entry once."""
         hits = np.flatnonzero(mask)
-        begins = self.doc_starts[hits]
-        lengths = self.doc_starts[hits + 1] - begins
-        total = int(lengths.sum())
-        if total * 4 >= len(self.docs):
+        held = int((self.doc_starts[hits + 1] - self.doc_starts[hits]).sum())
+        if held * 4 >= len(self.docs):
             return np.bincount(self.values[mask[self.docs]], minlength=len(self.terms))
-        # Each hit's run of entries, laid end to end, without a Python loop.
-        firsts = np.repeat(begins - (np.cumsum(lengths) - lengths), lengths)
-        entries = firsts + np.arange(total)
-        return np.bincount(self.by_doc[entries], minlength=len(self.terms))
+        terms, _ = self.terms_of(hits)
+        return np.bincount(terms, minlength=len(self.terms))
 
 
 @dataclass
 class _SegmentValues:
     size: int
     terms: dict[str, list[str]]
-    docs: dict[str, np.ndarray]
-    lengths: dict[str, np.ndarray]
+    docs: dict[str, np.ndarray]  # segment-local doc numbers, grouped by term
+    lengths: dict[str, np.ndarray]  # how many documents hold each term
+    by_doc: dict[str, np.ndarray]  # local term ordinals, grouped by document
+    doc_starts: dict[str, np.ndarray]  # by_doc[doc_starts[d]:doc_starts[d + 1]]: doc d's
     dates: dict[str, np.ndarray]
     field_lengths: dict[str, np.ndarray]
 
@@ -167,6 +198,7 @@ class DocValuesCache:
         self.text_fields = text_fields
         self.folder = folder
         self._segments: dict[str, _SegmentValues] = {}
+        self._tables = {field: _TermTable() for field in term_fields}
         self._combined: tuple[tuple, DocValues] | None = None
         self._lock = threading.Lock()
 
@@ -188,6 +220,7 @@ class DocValuesCache:
     def clear(self) -> None:
         with self._lock:
             self._segments.clear()
+            self._tables = {field: _TermTable() for field in self.term_fields}
             self._combined = None
 
     def for_searcher(self, searcher) -> DocValues:
@@ -224,6 +257,8 @@ class DocValuesCache:
             arrays[f"terms.{field}"] = np.array(values.terms[field], dtype=str)
             arrays[f"docs.{field}"] = values.docs[field]
             arrays[f"lengths.{field}"] = values.lengths[field]
+            arrays[f"by_doc.{field}"] = values.by_doc[field]
+            arrays[f"doc_starts.{field}"] = values.doc_starts[field]
         arrays |= {f"dates.{f}": values.dates[f] for f in self.date_fields}
         arrays |= {f"field_lengths.{f}": values.field_lengths[f] for f in self.text_fields}
         for name, array in arrays.items():
@@ -247,6 +282,8 @@ class DocValuesCache:
                 {f: array(f"terms.{f}").tolist() for f in self.term_fields},
                 {f: array(f"docs.{f}") for f in self.term_fields},
                 {f: array(f"lengths.{f}") for f in self.term_fields},
+                {f: array(f"by_doc.{f}") for f in self.term_fields},
+                {f: array(f"doc_starts.{f}") for f in self.term_fields},
                 {f: array(f"dates.{f}") for f in self.date_fields},
                 {f: array(f"field_lengths.{f}") for f in self.text_fields},
             )
@@ -255,7 +292,7 @@ class DocValuesCache:
             return None
 
     def _read_segment(self, reader) -> _SegmentValues:
-        terms, docs, lengths, dates = {}, {}, {}, {}
+        terms, docs, lengths, by_doc, doc_starts, dates = {}, {}, {}, {}, {}, {}
         for field in self.term_fields:
             field_terms, field_docs, field_lengths = [], [], []
             if field in reader.schema:
@@ -267,6 +304,12 @@ class DocValuesCache:
             terms[field] = field_terms
             docs[field] = np.concatenate(field_docs) if field_docs else np.empty(0, np.int64)
             lengths[field] = np.array(field_lengths, dtype=np.int64)
+            local = np.repeat(np.arange(len(field_terms), dtype=np.int64), lengths[field])
+            order = np.argsort(docs[field], kind="stable")
+            by_doc[field] = local[order]
+            doc_starts[field] = np.searchsorted(
+                docs[field][order], np.arange(reader.doc_count_all() + 1)
+            )
         for field in self.date_fields:
             raw = np.fromiter(reader.column_reader(field, translate=False), dtype=np.uint64)
             values = np.full(len(raw), MISSING, dtype=np.int64)
@@ -274,7 +317,9 @@ class DocValuesCache:
             values[present] = raw[present].astype(np.int64) - _EPOCH
             dates[field] = values
         field_lengths = {field: _field_lengths(reader, field) for field in self.text_fields}
-        return _SegmentValues(reader.doc_count_all(), terms, docs, lengths, dates, field_lengths)
+        return _SegmentValues(
+            reader.doc_count_all(), terms, docs, lengths, by_doc, doc_starts, dates, field_lengths
+        )
 
     def _combine(self, leaves) -> DocValues:
         segments = [(self._segments[r.segment().segment_id()], offset, r) for r, offset in leaves]
@@ -284,39 +329,72 @@ class DocValuesCache:
             if reader.has_deletions():
                 deleted = np.fromiter(reader.segment().deleted_docs(), dtype=np.int64)
                 live[deleted + offset] = False
-        columns = {}
-        for field in self.term_fields:
-            term_ids: dict[str, int] = {}
-            parts_docs, parts_values = [], []
-            for segment, offset, _ in segments:
-                local = np.array(
-                    [term_ids.setdefault(t, len(term_ids)) for t in segment.terms[field]],
-                    dtype=np.int64,
-                )
-                parts_docs.append(segment.docs[field] + offset)
-                parts_values.append(np.repeat(local, segment.lengths[field]))
-            docs = np.concatenate(parts_docs) if parts_docs else np.empty(0, np.int64)
-            values = np.concatenate(parts_values) if parts_values else np.empty(0, np.int64)
-            order = np.argsort(values, kind="stable")
-            docs, values = docs[order], values[order]
-            starts = np.searchsorted(values, np.arange(len(term_ids) + 1))
-            by_doc_order = np.argsort(docs, kind="stable")
-            doc_starts = np.searchsorted(docs[by_doc_order], np.arange(size + 1))
-            columns[field] = TermColumn(
-                list(term_ids),
-                term_ids,
-                docs,
-                values,
-                starts,
-                values[by_doc_order],
-                doc_starts,
-            )
+        current = {reader.segment().segment_id() for _, _, reader in segments}
+        for table in self._tables.values():
+            table.forget_except(current)
+        columns = {
+            field: _column_of(field, segments, self._tables[field]) for field in self.term_fields
+        }
         parts = [segment for segment, _, _ in segments]
         dates = {f: _joined([p.dates[f] for p in parts], np.int64) for f in self.date_fields}
         lengths = {
             f: _joined([p.field_lengths[f] for p in parts], np.float32) for f in self.text_fields
         }
         return DocValues(live, columns, dates, lengths)
+
+
+class _TermTable:
+    """A field's terms numbered once per process, in the order first seen: a segment's
+    local ordinals are mapped to these once, so a new generation maps only new segments.
+    Terms only ever join (one whose documents are all gone counts zero)."""
+
+    def __init__(self):
+        self.term_ids: dict[str, int] = {}
+        self._mappings: dict[str, np.ndarray] = {}
+
+    def mapping(self, segid: str, terms: list[str]) -> np.ndarray:
+        found = self._mappings.get(segid)
+        if found is None:
+            ids = self.term_ids
+            found = np.array([ids.setdefault(t, len(ids)) for t in terms], dtype=np.int64)
+            self._mappings[segid] = found
+        return found
+
+    def forget_except(self, segids: set[str]) -> None:
+        self._mappings = {k: v for k, v in self._mappings.items() if k in segids}
+
+
+def _column_of(field: str, segments: list, table: _TermTable) -> TermColumn:
+    """The segments' entries of one field, concatenated in index order, with their local
+    term ordinals mapped to the column's."""
+    docs, values, by_doc, doc_starts, bases, maps, starts = [], [], [], [], [], [], []
+    base = 0
+    for segment, offset, reader in segments:
+        mapping = table.mapping(reader.segment().segment_id(), segment.terms[field])
+        lengths = segment.lengths[field]
+        docs.append(segment.docs[field] + offset)
+        values.append(np.repeat(mapping, lengths))
+        by_doc.append(mapping[segment.by_doc[field]])
+        doc_starts.append(segment.doc_starts[field][:-1] + base)
+        bases.append(base)
+        maps.append(mapping)
+        starts.append(np.concatenate(([0], np.cumsum(lengths))))
+        base += len(segment.docs[field])
+    term_ids = dict(table.term_ids)  # this generation's; the table grows with the next
+    parts = []
+    for part_base, mapping, part_starts in zip(bases, maps, starts, strict=True):
+        local = np.full(len(term_ids), -1, dtype=np.int64)
+        local[mapping] = np.arange(len(mapping))
+        parts.append(_Part(part_base, part_starts, local))
+    return TermColumn(
+        list(term_ids),
+        term_ids,
+        _joined(docs, np.int64),
+        _joined(values, np.int64),
+        _joined(by_doc, np.int64),
+        _joined([*doc_starts, np.array([base])], np.int64),
+        parts,
+    )
 
 
 def _joined(arrays: list[np.ndarray], dtype) -> np.ndarray:

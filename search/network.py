@@ -379,11 +379,7 @@ def _connections(
     found = []  # per kind: (entity ids, articles shared, first shared date)
     for kind in ENTITY_FACETS:
         column = results.values.columns[kind]
-        begins = column.doc_starts[docs]
-        lengths = column.doc_starts[docs + 1] - begins
-        total = int(lengths.sum())
-        entries = np.repeat(begins - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
-        terms = column.by_doc[entries]
+        terms, lengths = column.terms_of(docs)
         counts = np.bincount(terms, minlength=len(column.terms))
         first = np.full(len(column.terms), MISSING, dtype=np.int64)
         np.minimum.at(first, terms, np.repeat(dates[docs], lengths))  # undated: MISSING

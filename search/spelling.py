@@ -26,7 +26,7 @@ class Vocabulary:
     """The field's words, folded, with their document counts and most frequent spelling.
 
     Each index segment's words are read once (segments never change), so after a commit only
-    the new segment is read and the rest is a merge of small dictionaries in memory.
+    the new segment is read, and the sums change by the segments that came and went.
     """
 
     def __init__(self, field: str):
@@ -36,6 +36,7 @@ class Vocabulary:
         self._frequencies: dict[str, int] = {}
         self._words: list[str] = []
         self._spellings: dict[str, str] = {}
+        self._written: dict[str, dict[str, int]] = {}  # folded word -> spelling -> count
         self._lock = threading.Lock()
 
     def _load(self, searcher) -> None:
@@ -44,21 +45,35 @@ class Vocabulary:
         with self._lock:
             if generation == self._generation:
                 return
-            self._segments = {
+            # Only the segments that came or went change the sums: a commit reads and adds
+            # its new segment, a merge swaps the merged ones for their union.
+            segments = {
                 segid: self._segments.get(segid) or self._read(reader)
                 for segid, (reader, _) in zip(generation, leaves, strict=True)
             }
-            frequencies: dict[str, int] = {}
-            spellings: dict[str, dict[str, int]] = {}
-            for words in self._segments.values():
+            gone = [words for segid, words in self._segments.items() if segid not in segments]
+            came = [words for segid, words in segments.items() if segid not in self._segments]
+            touched = set()
+            for words, sign in [*((w, -1) for w in gone), *((w, 1) for w in came)]:
                 for word, count in words.items():
                     key = fold(word)
-                    frequencies[key] = frequencies.get(key, 0) + count
-                    written = spellings.setdefault(key, {})
-                    written[word] = written.get(word, 0) + count
-            self._frequencies = frequencies
-            self._spellings = {key: max(w, key=w.get) for key, w in spellings.items()}
-            self._words = list(frequencies)
+                    touched.add(key)
+                    self._frequencies[key] = self._frequencies.get(key, 0) + sign * count
+                    written = self._written.setdefault(key, {})
+                    written[word] = written.get(word, 0) + sign * count
+                    if written[word] <= 0:
+                        del written[word]
+            for key in touched:
+                if self._frequencies.get(key, 0) <= 0:
+                    self._frequencies.pop(key, None)
+                    self._written.pop(key, None)
+                    self._spellings.pop(key, None)
+                else:
+                    written = self._written[key]
+                    self._spellings[key] = max(written, key=written.get)
+            if touched:
+                self._words = list(self._frequencies)
+            self._segments = segments
             self._generation = generation
 
     def _read(self, reader) -> dict[str, int]:
@@ -79,19 +94,20 @@ class Vocabulary:
         changed, suggestion = False, query_string
         for word in words:
             key = fold(word)
-            if key in self._frequencies or len(key) < 3 or key.isdigit():
-                continue
-            matches = process.extract(
-                key,
-                self._words,
-                scorer=OSA.normalized_similarity,
-                limit=5,
-                score_cutoff=MIN_SIMILARITY,
-            )
-            if not matches:
-                continue
-            best = max(matches, key=lambda m: (m[1], self._frequencies[m[0]]))[0]
-            spelling = self._spellings[best]
+            with self._lock:  # another thread may be updating the sums for a new generation
+                if key in self._frequencies or len(key) < 3 or key.isdigit():
+                    continue
+                matches = process.extract(
+                    key,
+                    self._words,
+                    scorer=OSA.normalized_similarity,
+                    limit=5,
+                    score_cutoff=MIN_SIMILARITY,
+                )
+                if not matches:
+                    continue
+                best = max(matches, key=lambda m: (m[1], self._frequencies.get(m[0], 0)))[0]
+                spelling = self._spellings[best]
             pattern = re.compile(rf"\b{re.escape(word)}\b")
             suggestion = pattern.sub(lambda _, spelling=spelling: spelling, suggestion, count=1)
             changed = True

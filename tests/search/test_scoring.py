@@ -51,11 +51,10 @@ def test_facet_counts_are_the_same_for_small_and_large_result_sets():
     }
     docs = np.array([d for d, _ in sorted(pairs, key=lambda p: p[1])])
     values = np.array([t for _, t in sorted(pairs, key=lambda p: p[1])])
-    starts = np.searchsorted(values, np.arange(terms + 1))
     order = np.argsort(docs, kind="stable")
     column = TermColumn(
-        [str(t) for t in range(terms)], {}, docs, values, starts, values[order],
-        np.searchsorted(docs[order], np.arange(size + 1)),
+        [str(t) for t in range(terms)], {}, docs, values, values[order],
+        np.searchsorted(docs[order], np.arange(size + 1)), parts=[],
     )  # fmt: skip
     for share in (0.002, 0.05, 0.5, 1.0):
         mask = rng.random(size) < share

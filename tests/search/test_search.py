@@ -223,3 +223,30 @@ def test_result_entities_load_their_other_fields_when_read():
     # Fields that were not loaded are deferred, not silently empty.
     assert mention.offsets == [[21, 27]]
     assert mention.entity.aliases == []
+
+
+@pytest.mark.django_db
+def test_did_you_mean_follows_merges_and_deletions():
+    from haystack import connections
+
+    from search.indexing import unindex_articles
+
+    backend = connections["default"].get_backend()
+
+    def suggestion(q: str):
+        return run_search(parse_params(QueryDict(f"q={q}"))).suggestion
+
+    def merge_segments():
+        writer = backend.index.refresh().writer()
+        writer.commit(optimize=True)
+
+    make_article("Ferries return to Zürich", person=("Ana Reis",))
+    kept = make_article("Harbor dredging resumes")
+    assert suggestion("Zurick") == "Zürich"
+    merge_segments()
+    assert suggestion("Zurick") == "Zürich"
+    assert suggestion("dredgin") == "dredging"
+    unindex_articles([kept.pk])
+    merge_segments()
+    assert suggestion("dredgin") is None
+    assert suggestion("Zurick") == "Zürich"
