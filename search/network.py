@@ -180,7 +180,6 @@ def network(params: SearchParams, size: int = DEFAULT_SIZE, kinds=ENTITY_FACETS)
                 edge = Edge(a, b, int(matrix[i, j]), url=pair_url(params, a.id, b.id))
                 result.edges.append(edge)
     result.edges.sort(key=lambda e: (-e.count, e.source.id, e.target.id))
-    _lay_out(result)
     return result
 
 
@@ -190,7 +189,7 @@ def pair_url(params: SearchParams, a: int, b: int) -> str:
     return f"{params.url('search:pair').split('?')[0]}?{query.urlencode()}"
 
 
-def _lay_out(result: Network) -> None:
+def lay_out(result: Network) -> None:
     """Positions (0-1000 by 0-700) from a few hundred force-directed steps: linked entities
     pull together, all push apart. Deterministic: the same search draws the same picture."""
     nodes = result.nodes

@@ -27,6 +27,7 @@ from search.network import (
     Network,
     Pair,
     entity_profile,
+    lay_out,
     network,
     pair,
     parse_network_options,
@@ -161,6 +162,7 @@ def network_page(request):
         result = _network_of(request)
     except BadParameter as error:
         return render(request, "search/network.html", {"error": str(error)}, status=400)
+    lay_out(result)  # only the page draws it; the API leaves the layout to its client
     params = result.params
     names = display_names(
         {k: {*params.selected.get(k, ()), *params.excluded.get(k, ())} for k in ENTITY_FACETS}
