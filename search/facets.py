@@ -62,7 +62,7 @@ class Facet:
         """Index terms with their counts, as URL values (a source's name, not its hash)."""
         if self.is_entity or not counted:
             return counted
-        by_key = source_names()
+        by_key = source_names({key for key, _ in counted})
         return [(by_key[key], n) for key, n in counted if key in by_key]
 
     def matching(self, contains: str) -> list[str]:
@@ -92,10 +92,17 @@ def display_names(wanted: dict[str, set[str]]) -> dict[str, dict[str, str]]:
     return names
 
 
-def source_names() -> dict[str, str]:
-    """Index key of each source, to its name."""
-    sources = Article.objects.order_by().values_list("source", flat=True).distinct()
-    return {source_key(s): s for s in sources if s}
+_known_sources: dict[str, str] = {}
+
+
+def source_names(needed: set[str] | None = None) -> dict[str, str]:
+    """Index key of each source, to its name. A key always stands for the same name, so
+    names already read are reused, and the database is read again (a scan of every article)
+    only for all names or for a key not seen yet."""
+    if needed is None or not needed <= _known_sources.keys():
+        sources = Article.objects.order_by().values_list("source", flat=True).distinct()
+        _known_sources.update({source_key(s): s for s in sources if s})
+    return dict(_known_sources)
 
 
 FACETS: tuple[Facet, ...] = (

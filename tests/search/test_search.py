@@ -250,3 +250,13 @@ def test_did_you_mean_follows_merges_and_deletions():
     merge_segments()
     assert suggestion("dredgin") is None
     assert suggestion("Zurick") == "Zürich"
+
+
+@pytest.mark.django_db
+def test_a_new_source_shows_in_the_facet_after_names_were_read(client):
+    make_article("Ferry strike", source="Harbor Gazette")
+    first = client.get("/api/search/").json()["facets"]["source"]
+    assert [s["name"] for s in first] == ["Harbor Gazette"]
+    make_article("Tagus floods", source="Tagus Times")
+    later = client.get("/api/search/").json()["facets"]["source"]
+    assert sorted(s["name"] for s in later) == ["Harbor Gazette", "Tagus Times"]
