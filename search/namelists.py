@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 from archive.models import Entity
 from archive.names import normalize_key
 from search.exports import inert_cell
-from search.network import comention_counts, current_results, holding, member
+from search.network import comention_counts, current_results, entity_json, holding, member
 from search.query import SearchParams
 
 MAX_NAMES = 5000
@@ -47,8 +47,8 @@ class NameRow:
     def as_dict(self) -> dict:
         return {
             "name": self.name,
-            "entity": _entity(self.entity) if self.entity else None,
-            "candidates": [_entity(e) for e in self.candidates],
+            "entity": entity_json(self.entity) if self.entity else None,
+            "candidates": [entity_json(e) for e in self.candidates],
             "count": self.count,
         }
 
@@ -68,10 +68,6 @@ class NameList:
 
     def matrix_rows(self) -> list[tuple[NameRow, list[int | None]]]:
         return list(zip(self.rows, self.matrix or [], strict=False))
-
-
-def _entity(entity: Entity) -> dict:
-    return {"id": entity.pk, "name": entity.name, "kind": entity.kind}
 
 
 def clean_lines(lines: Iterable[str]) -> list[str]:

@@ -44,6 +44,10 @@ def current_results(params: SearchParams) -> ResultSet:
     return backend.result_set(query.build_query(), query.narrow_queries)
 
 
+def entity_json(entity: Entity) -> dict:
+    return {"id": entity.pk, "name": entity.name, "kind": entity.kind}
+
+
 def member(entity: Entity) -> Member:
     return (entity.kind, str(entity.pk))
 
@@ -254,10 +258,9 @@ class Pair:
     articles: list[Article]
 
     def as_dict(self) -> dict:
-        entity = lambda e: {"id": e.pk, "name": e.name, "kind": e.kind}  # noqa: E731
         return {
-            "a": entity(self.first),
-            "b": entity(self.second),
+            "a": entity_json(self.first),
+            "b": entity_json(self.second),
             "count": self.count,
             "first": self.first_date.isoformat() if self.first_date else None,
             "last": self.last_date.isoformat() if self.last_date else None,
