@@ -276,10 +276,6 @@ class Pair:
             ],
         }
 
-    @property
-    def peak(self) -> int:
-        return max((max(r.first, r.second) for r in self.months), default=0) or 1
-
 
 def pair(params: SearchParams, first: Entity, second: Entity) -> Pair:
     """How often the search's articles name both entities, when, and the newest of them."""
@@ -305,18 +301,26 @@ def _as_date(microseconds) -> date:
     return np.datetime64(int(microseconds), "us").astype(datetime).date()
 
 
-def _monthly(results: ResultSet, both, a, b) -> list[MonthRow]:
-    """Month by month, from the first month either entity is named to the last."""
-    values = results.values
-    counts = [
-        {start.date(): n for start, n in values.date_histogram(DATE_FIELD, mask, "M")}
-        for mask in (both, a, b)
-    ]
-    months = sorted(set(counts[1]) | set(counts[2]))
+def _month_counts(results: ResultSet, mask: np.ndarray) -> dict[date, int]:
+    """Dated documents of the mask per month (by the month's first day)."""
+    rows = results.values.date_histogram(DATE_FIELD, mask, "M")
+    return {start.date(): n for start, n in rows}
+
+
+def _every_month(months: set[date]) -> list[date]:
+    """The months from the first to the last of these, empty ones included (unless there
+    are too many to show)."""
     if not months:
         return []
-    filled = month_starts(months[0], months[-1]) or months
-    return [MonthRow(m, *(c.get(m, 0) for c in counts)) for m in filled]
+    first, last = min(months), max(months)
+    return month_starts(first, last) or sorted(months)
+
+
+def _monthly(results: ResultSet, both, a, b) -> list[MonthRow]:
+    """Month by month, from the first month either entity is named to the last."""
+    counts = [_month_counts(results, mask) for mask in (both, a, b)]
+    months = _every_month(set(counts[1]) | set(counts[2]))
+    return [MonthRow(m, *(c.get(m, 0) for c in counts)) for m in months]
 
 
 # One entity across the archive
@@ -360,14 +364,12 @@ def entity_profile(entity: Entity, limit: int = 12) -> EntityProfile:
     """The entity's articles, monthly timeline and connections, from the index's doc values."""
     results = current_results(SearchParams())
     own = holding(results, member(entity))
-    counts = {start.date(): n for start, n in results.values.date_histogram(DATE_FIELD, own, "M")}
-    months = sorted(counts)
-    filled = (month_starts(months[0], months[-1]) or months) if months else []
+    counts = _month_counts(results, own)
     connections, new_connections = _connections(results, entity, own, limit)
     return EntityProfile(
         entity,
         NewestFirst(results, own),
-        [{"month": month, "count": counts.get(month, 0)} for month in filled],
+        [{"month": m, "count": counts.get(m, 0)} for m in _every_month(set(counts))],
         connections,
         new_connections,
     )
