@@ -266,6 +266,9 @@ def _csv_download(rows: list[list], filename: str) -> HttpResponse:
 def api_names(request):
     try:
         body = json.loads(request.body or b"{}")
+    except ValueError:
+        return _bad_request(ValueError("The request body is not JSON."))
+    try:
         if not isinstance(body, dict) or not isinstance(body.get("names"), list):
             raise NameListError('Send a JSON object: {"names": [...], ...search parameters}.')
         query = QueryDict(mutable=True)
@@ -276,8 +279,6 @@ def api_names(request):
         result = look_up(parse_params(query), clean_lines(str(n) for n in body["names"]))
     except (BadParameter, NameListError) as error:
         return _bad_request(error)
-    except ValueError:
-        return _bad_request(ValueError("The request body is not JSON."))
     return JsonResponse(result.as_dict())
 
 
