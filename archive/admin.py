@@ -16,9 +16,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from archive import curation
+from archive import admin_intake, curation
 from archive.duplicates import fuller_name, suggest_duplicates
-from archive.ingest import reextract_articles
+from archive.jobs import reextract_later
 from archive.models import (
     Article,
     ArticleCorrection,
@@ -133,11 +133,16 @@ class ArticleAdmin(ActionsNeedPermission, admin.ModelAdmin):
         description="Re-extract entities (with the current curation)", permissions=["change"]
     )
     def reextract(self, request, queryset):
-        # In the web process: no worker pool; large batches belong to reextract_entities.
-        ids = reextract_articles(list(queryset), workers=1)
+        # In the worker, one process: very large batches belong to reextract_entities.
+        ids = list(queryset.values_list("pk", flat=True))
+        reextract_later.enqueue(ids)
         for article in queryset:
-            self.log_change(request, article, "Re-extracted entities.")
-        self.message_user(request, f"Re-extracted the entities of {len(ids)} articles.")
+            self.log_change(request, article, "Queued a re-extraction of its entities.")
+        self.message_user(
+            request,
+            f"Queued the re-extraction of {len(ids)} article{'s' * (len(ids) != 1)}; "
+            "the background worker runs it.",
+        )
 
     @admin.action(description="Re-index in search", permissions=["change"])
     def reindex(self, request, queryset):
@@ -470,3 +475,6 @@ class DismissedPairAdmin(ActionsNeedPermission, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+__all__ = ["admin_intake"]  # registered there: imports, feeds, API tokens

@@ -24,7 +24,8 @@ from archive.text import clean_line, derive_title, normalize_text, tidy_title
 TEXT_SUFFIXES = {".txt"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 HTML_SUFFIXES = {".html", ".htm"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES
+WARC_SUFFIXES = {".warc"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | WARC_SUFFIXES
 # A single record larger than this is not an article but a mistake (or an attack).
 MAX_RECORD_BYTES = 20 * 1024 * 1024
 # Fewer words than this from a page is a menu or a cookie notice, not an article.
@@ -56,11 +57,20 @@ class BadRecord:
 
 
 @dataclass
+class SkippedRecord:
+    """A record that is no article and no mistake either: a web archive's image or redirect."""
+
+    origin: str
+    reason: str
+    duplicate: bool = False  # known already (a URL the archive holds), so never fetched
+
+
+@dataclass
 class ReadError(Exception):
     message: str
 
 
-Record = RawArticle | BadRecord
+Record = RawArticle | BadRecord | SkippedRecord
 
 
 @dataclass
@@ -96,6 +106,8 @@ def format_of(path: Path) -> str | None:
         return "jsonl"
     if suffix in HTML_SUFFIXES:
         return "html"
+    if suffix in WARC_SUFFIXES:
+        return "warc"
     return None
 
 
@@ -113,7 +125,12 @@ def read_file(path: Path) -> Iterator[Record]:
             str(path), f"unsupported format; use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}"
         )
         return
-    reader = {"text": read_text_file, "jsonl": read_jsonl_file, "html": read_html_file}[kind]
+    reader = {
+        "text": read_text_file,
+        "jsonl": read_jsonl_file,
+        "html": read_html_file,
+        "warc": read_warc_file,
+    }[kind]
     try:
         yield from reader(path)
     except ReadError as exc:
@@ -315,27 +332,79 @@ def parse_entities(value) -> dict[str, list[str]] | None:
 
 
 def read_html_file(path: Path) -> Iterator[Record]:
+    yield article_from_html(str(path), _read_whole(path))
+
+
+def article_from_html(
+    origin: str, data: bytes, *, url: str | None = None, captured: datetime | None = None
+) -> Record:
+    """The article in a saved or fetched page. `url` is where the page was fetched from (it
+    wins over the page's own idea); `captured` stands in for a page that shows no date."""
     import trafilatura
 
-    html = decode_html(_read_whole(path))
-    document = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+    try:
+        html = decode_html(data)
+    except ReadError as exc:
+        return BadRecord(origin, exc.message)
+    document = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False
+    )
     text = normalize_text(document.text or "") if document else ""
     if len(text.split()) < MIN_HTML_WORDS:
-        yield BadRecord(str(path), "no article text found in the page")
-        return
+        return BadRecord(origin, "no article text found in the page")
     fields = {
         "title": normalize_text(document.title or ""),
-        "url": document.url,
+        "url": url or document.url,
         "source": document.sitename or document.hostname or "",
         "author": document.author or "",
-        "published": document.date,
+        "published": document.date or (captured.isoformat() if captured else None),
         "language": document.language or "",
     }
     try:
-        yield article_from_fields(str(path), {**fields, "body": text})
+        return article_from_fields(origin, {**fields, "body": text})
     except ReadError:
-        # Page metadata is a guess; a bad guess must not cost the article itself.
-        yield article_from_fields(str(path), {"title": fields["title"], "body": text})
+        pass
+    # Page metadata is a guess; a bad guess must not cost the article itself.
+    try:
+        return article_from_fields(origin, {"title": fields["title"], "url": url, "body": text})
+    except ReadError as exc:
+        return BadRecord(origin, exc.message)
+
+
+def read_warc_file(path: Path) -> Iterator[Record]:
+    """Each HTML page a web archive captured (a 200 response) as an article, with the URL and,
+    where the page shows no date, the capture date; other records are counted as skipped."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    with open(path, "rb") as handle:
+        try:
+            for number, record in enumerate(ArchiveIterator(handle), start=1):
+                if record.rec_type not in {"response", "resource"}:
+                    continue  # warcinfo, requests, metadata: about pages, not pages
+                yield _warc_page(f"{path}#{number}", record)
+        except (ArchiveLoadFailed, EOFError, zlib.error, ValueError) as exc:
+            raise ReadError(f"damaged web archive ({exc})") from exc
+
+
+def _warc_page(origin: str, record) -> Record:
+    url = record.rec_headers.get_header("WARC-Target-URI") or None
+    if record.http_headers is not None:
+        status = record.http_headers.get_statuscode()
+        content_type = record.http_headers.get_header("Content-Type") or ""
+    else:
+        status, content_type = "200", record.rec_headers.get_header("Content-Type") or ""
+    if status != "200":
+        return SkippedRecord(origin, f"HTTP {status}, not a page")
+    if "html" not in content_type.lower():
+        return SkippedRecord(origin, f"{content_type.split(';')[0] or 'no type'}, not HTML")
+    data = record.content_stream().read(MAX_RECORD_BYTES + 1)
+    if len(data) > MAX_RECORD_BYTES:
+        return BadRecord(origin, f"page larger than {MAX_RECORD_BYTES // (1024 * 1024)} MB")
+    captured = parse_datetime(record.rec_headers.get_header("WARC-Date") or "")
+    if url and not url.lower().startswith(("http://", "https://")):
+        url = None
+    return article_from_html(origin, data, url=url, captured=captured)
 
 
 def decode_html(data: bytes) -> str:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from archive.curation import apply_corrections
 from archive.extraction import ExtractedEntity, extract_many, pipeline_name
-from archive.importers import BadRecord, RawArticle, Record, read_paths
+from archive.importers import BadRecord, RawArticle, Record, SkippedRecord, read_paths
 from archive.kinds import ArchiveKinds
 from archive.models import Article, Entity, Mention
 from archive.names import clean_name, fold_quotes, normalize_key
@@ -36,9 +36,11 @@ INDEX_BATCH = 2000
 
 @dataclass
 class ImportReport:
+    read: int = 0
     imported: int = 0
     duplicates: int = 0
     bad: list[BadRecord] = field(default_factory=list)
+    skipped: int = 0  # records that are not articles (a WARC's images, scripts, redirects)
     unindexed: int = 0  # stored, but the search index could not take them
     index_error: str = ""
 
@@ -48,6 +50,8 @@ class ImportReport:
             f"skipped {self.duplicates} duplicate{'s' * (self.duplicates != 1)}, "
             f"{len(self.bad)} bad record{'s' * (len(self.bad) != 1)}."
         )
+        if self.skipped:
+            text += f" {self.skipped} record{'s' * (self.skipped != 1)} that are not pages skipped."
         if self.unindexed:
             text += (
                 f" {self.unindexed} of them could not be indexed ({self.index_error}): they are "
@@ -63,16 +67,26 @@ class _Candidate:
     content_hash: str
 
 
-def import_paths(
-    paths: Iterable[str | Path],
+def import_paths(paths: Iterable[str | Path], **options) -> ImportReport:
+    """Import every article under `paths`; re-importing the same files changes nothing."""
+    return import_records(read_paths(paths), **options)
+
+
+def import_records(
+    records: Iterable[Record],
     *,
     workers: int | None = None,
     on_bad: Callable[[BadRecord], None] | None = None,
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[ImportReport], None] | None = None,
+    job_id: int | None = None,
     store_batch: int = STORE_BATCH,
     index_batch: int = INDEX_BATCH,
 ) -> ImportReport:
-    """Import every article under `paths`; re-importing the same files changes nothing."""
+    """Import these records (from `read_paths`, a web archive, fetched pages) as articles.
+
+    `on_progress` hears of every record read, with the report so far; an exception it raises
+    (a cancelled job) stops the import once what was stored is indexed. `job_id` marks the
+    articles stored as that import job's."""
     report = ImportReport()
 
     def bad(record: BadRecord) -> None:
@@ -80,7 +94,7 @@ def import_paths(
         if on_bad:
             on_bad(record)
 
-    candidates = _unseen(read_paths(paths), report, bad, on_progress)
+    candidates = _unseen(iter(records), report, bad, on_progress)
     batches = extracted_batches(
         candidates, workers=workers, batch_size=store_batch, lookahead=index_batch
     )
@@ -93,7 +107,7 @@ def import_paths(
     indexing_failed.connect(unindexed, weak=False)
     try:
         for batch in batches:
-            unannounced += _store_and_report(batch, report)
+            unannounced += _store_and_report(batch, report, job_id)
             if len(unannounced) >= index_batch:
                 articles_changed.send(sender=Article, ids=unannounced)
                 unannounced = []
@@ -179,7 +193,7 @@ def _unseen(
     records: Iterator[Record],
     report: ImportReport,
     bad: Callable[[BadRecord], None],
-    on_progress: Callable[[int], None] | None,
+    on_progress: Callable[[ImportReport], None] | None,
 ) -> Iterator[_Candidate]:
     """Articles not stored yet and not seen earlier in this run, checked a batch at a time."""
     seen_hashes: set[str] = set()
@@ -209,12 +223,19 @@ def _unseen(
         pending.clear()
 
     for record in records:
-        if on_progress:
-            on_progress(1)
+        report.read += 1
         if isinstance(record, BadRecord):
             bad(record)
+        elif isinstance(record, SkippedRecord) and record.duplicate:
+            report.duplicates += 1
+        elif isinstance(record, SkippedRecord):
+            report.skipped += 1
+        else:
+            pending.append(_Candidate(record, content_hash(record.body)))
+        if on_progress:
+            on_progress(report)
+        if not isinstance(record, RawArticle):
             continue
-        pending.append(_Candidate(record, content_hash(record.body)))
         if len(pending) >= DEDUP_BATCH:
             yield from flush()
     if pending:
@@ -242,9 +263,11 @@ def _find_all(text: str, name: str) -> list[tuple[int, int]]:
     return offsets
 
 
-def _store_and_report(batch: list[tuple[_Candidate, list[ExtractedEntity]]], report) -> list[int]:
+def _store_and_report(
+    batch: list[tuple[_Candidate, list[ExtractedEntity]]], report, job_id: int | None
+) -> list[int]:
     stored, duplicates = store_articles(
-        [(c.raw, c.content_hash, entities) for c, entities in batch], announce=False
+        [(c.raw, c.content_hash, entities) for c, entities in batch], announce=False, job_id=job_id
     )
     report.imported += len(stored)
     report.duplicates += duplicates
@@ -255,6 +278,7 @@ def store_articles(
     items: list[tuple[RawArticle, str, list[ExtractedEntity]]],
     *,
     announce: bool = True,
+    job_id: int | None = None,
 ) -> tuple[list[int], int]:
     """Store articles with their settled entities (see `extracted_batches`) in one
     transaction; returns ids and duplicates.
@@ -277,6 +301,7 @@ def store_articles(
                     origin=raw.origin,
                     extracted_at=now,
                     extraction_model=SUPPLIED_ENTITIES if raw.entities is not None else model,
+                    import_job_id=job_id,
                 )
                 for raw, digest, _ in items
             ]

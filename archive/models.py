@@ -59,6 +59,9 @@ class Article(models.Model):
     imported_at = models.DateTimeField(auto_now_add=True)
     extracted_at = models.DateTimeField(null=True, blank=True)
     extraction_model = models.CharField(max_length=100, blank=True)
+    import_job = models.ForeignKey(
+        "ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
 
     entities = models.ManyToManyField("Entity", through="Mention", related_name="articles")
 
@@ -240,6 +243,114 @@ class ArticleCorrection(models.Model):
     def __str__(self) -> str:
         verb = "removed from" if self.removed else "added to"
         return f"{self.name} ({self.get_kind_display().lower()}) {verb} article {self.article_id}"
+
+
+class ImportJob(models.Model):
+    """Files uploaded or URLs pasted in the admin, imported in the background by a task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+        CANCELLED = "cancelled", "cancelled"
+
+    FINISHED = [Status.DONE, Status.FAILED, Status.CANCELLED]
+
+    label = models.CharField(max_length=300)
+    folder = models.CharField(max_length=1000, blank=True, help_text="Where the uploads wait.")
+    urls = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    cancel_requested = models.BooleanField(default=False)
+    records_read = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0, help_text="Records that are not articles.")
+    bad_count = models.PositiveIntegerField(default=0)
+    bad_records = models.JSONField(default=list, blank=True, help_text="The first reasons.")
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk}: {self.label}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+class Feed(models.Model):
+    """An RSS or Atom feed the archive polls; each new entry's page becomes an article."""
+
+    url = models.URLField(max_length=2000, unique=True)
+    title = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(default=True)
+    interval_minutes = models.PositiveIntegerField(default=60)
+    etag = models.CharField(max_length=300, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    failures = models.PositiveIntegerField(default=0, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "url"]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+
+class FeedEntry(models.Model):
+    """An entry's page the archive fetched once, with what became of it."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="entries")
+    url = models.URLField(max_length=2000)
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL)
+    error = models.TextField(blank=True)
+    fetched_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-fetched_at"]
+        verbose_name_plural = "feed entries"
+        constraints = [models.UniqueConstraint(fields=["feed", "url"], name="feed_entry_once")]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class ApiToken(models.Model):
+    """A script's key to the API as one user; only its digest is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    name = models.CharField(max_length=100, help_text="What the token is for.")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
 
 
 def attach_entity_names(articles: list[Article]) -> None:

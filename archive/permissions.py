@@ -1,4 +1,5 @@
-"""The two groups staff accounts go into: curators change entities, viewers only look."""
+"""The two groups staff accounts go into: curators change entities, import articles and keep
+feeds; viewers only look. API tokens are left to superusers."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ _CURATED_MODELS = [
     "mergerecord",
     "dismissedpair",
     "articlecorrection",
+    "importjob",
+    "feed",
+    "feedentry",
 ]
 
 
 def ensure_groups(**kwargs) -> None:
     """Create or update both groups; runs after every migrate."""
     archive = Permission.objects.filter(content_type__app_label="archive")
-    viewing = archive.filter(codename__startswith="view_")
+    # API tokens are the administrators' business alone.
+    viewing = archive.filter(codename__startswith="view_").exclude(codename="view_apitoken")
     curating = archive.filter(
         content_type__model__in=_CURATED_MODELS,
     ) | archive.filter(codename__in=["view_article", "change_article"])

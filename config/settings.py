@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "haystack",
+    "django_tasks",
+    "django_tasks_db",
     "archive",
     "search",
 ]
@@ -55,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a Bearer token signs a script in; PRIVATE_ARCHIVE closes the rest.
+    "archive.access.ArchiveAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "search.middleware.SearchUnavailableMiddleware",
@@ -161,3 +165,58 @@ LOGGING = {
     # trafilatura logs every page it cannot parse; the importer reports those itself.
     "loggers": {"trafilatura": {"level": "CRITICAL"}},
 }
+
+# Background work (imports, feed polls, re-extraction, alert mail) runs as Django tasks stored
+# in the archive's own database: `manage.py run_worker` runs them, no broker needed.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "imports"],
+    }
+}
+# What the worker's clock starts every WORKER_TICK_SECONDS (manage.py run_worker).
+PERIODIC_JOBS = [
+    "archive.jobs.retry_stalled_jobs",
+    "archive.feeds.enqueue_due_polls",
+    "search.alerts.enqueue_due_alerts",
+]
+WORKER_TICK_SECONDS = envint("WORKER_TICK_SECONDS", "30")
+# A running import reports progress at least this often; one silent for STALLED_JOB_SECONDS
+# lost its worker (killed, or its machine went down) and is run again.
+JOB_HEARTBEAT_SECONDS = 5
+STALLED_JOB_SECONDS = envint("STALLED_JOB_SECONDS", "60")
+UPLOAD_DIR = DATA_DIR / "uploads"
+# Largest upload (all files together) the admin's import page takes in one request.
+MAX_IMPORT_UPLOAD_BYTES = envint("MAX_IMPORT_UPLOAD_MB", "512") * 1024 * 1024
+
+# Fetching feeds and pages: who the archive says it is, how long it waits, how much it takes.
+FETCH_USER_AGENT = os.environ.get(
+    # Sites deserve to know who fetches them: name your archive and a contact address.
+    "FETCH_USER_AGENT",
+    "ArticleArchive/1.0 (self-hosted news archive; set FETCH_USER_AGENT to add a contact)",
+)
+FETCH_TIMEOUT_SECONDS = envint("FETCH_TIMEOUT_SECONDS", "20")
+FETCH_MAX_BYTES = envint("FETCH_MAX_MB", "10") * 1024 * 1024
+
+# Readers: sign-in for saved searches and alerts; self-service sign-up only when allowed.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "search:my-searches"
+LOGOUT_REDIRECT_URL = "search:search"
+SIGNUP_OPEN = envbool("SIGNUP_OPEN", "false")
+# Every page, export and API needs a signed-in user (or an API token) when this is on.
+PRIVATE_ARCHIVE = envbool("PRIVATE_ARCHIVE", "false")
+
+# Mail for alerts and digests. Without EMAIL_HOST, mail is printed to the worker's console.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("EMAIL_PORT", "587")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "true")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "archive@localhost")
+# Links in mail need the archive's address; requests know it, the worker does not.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -371,6 +371,19 @@ class ResultSet:
         """The articles behind these document numbers, in their order."""
         return [int(self.searcher.stored_fields(int(d))[DJANGO_ID]) for d in docnums]
 
+    def membership(self, article_ids) -> dict[int, bool | None]:
+        """For each article: whether the search finds it, or None when it is not indexed."""
+        reader = self.searcher.reader()
+        answer = {}
+        for pk in article_ids:
+            docs = [
+                d
+                for d in self.searcher.document_numbers(**{ID: f"archive.article.{pk}"})
+                if not reader.is_deleted(d)
+            ]
+            answer[pk] = bool(self.mask[docs[0]]) if docs else None
+        return answer
+
 
 _HYPHENATED = re.compile(r"\w+(?:-\w+)+")
 _PLAIN_WORD = re.compile(r"\w+")

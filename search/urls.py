@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from search import views
+from search import readers, views
 
 app_name = "search"
 
@@ -12,6 +12,13 @@ urlpatterns = [
     path("network/", views.network_page, name="network"),
     path("pair/", views.pair_page, name="pair"),
     path("names/", views.names_page, name="names"),
+    path("my/", readers.my_searches, name="my-searches"),
+    path("my/searches/", readers.save, name="save-search"),
+    path("my/searches/<int:pk>/", readers.open_saved, name="open-saved"),
+    path("my/searches/<int:pk>/change/", readers.change_saved, name="change-saved"),
+    path("my/alerts/", readers.add_alert, name="add-alert"),
+    path("my/alerts/<int:pk>/delete/", readers.delete_alert, name="delete-alert"),
+    path("saved/<str:token>/feed.atom", readers.saved_feed, name="saved-feed"),
     path("api/network/", views.api_network, name="api-network"),
     path("api/pair/", views.api_pair, name="api-pair"),
     path("api/names/", views.api_names, name="api-names"),

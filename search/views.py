@@ -21,6 +21,7 @@ from search.facets import (
     facet_named,
     is_whole_number,
 )
+from search.models import SavedSearch
 from search.namelists import NameListError, clean_lines, csv_rows, look_up, names_from_csv
 from search.network import (
     NEW_CONNECTION_DAYS,
@@ -50,7 +51,8 @@ def search_page(request):
     except BadParameter as error:
         return render(request, "search/search.html", {"error": str(error)}, status=400)
     outcome = run_search(params)
-    return render(request, "search/search.html", {"outcome": outcome, "params": params})
+    context = {"outcome": outcome, "params": params, "digests": SavedSearch.Digest.choices}
+    return render(request, "search/search.html", context)
 
 
 @require_GET

@@ -69,7 +69,7 @@ def test_merge_removal_and_block_hold_through_reextraction(live_server, war_repo
     page.locator("#action-toggle").check()
     page.select_option("select[name=action]", "reextract")
     page.click("button[name=index]")
-    assert "Re-extracted the entities of 3 articles" in page.locator(".messagelist").inner_text()
+    assert "Queued the re-extraction of 3 articles" in page.locator(".messagelist").inner_text()
 
     assert not Entity.objects.filter(name="Balakliya").exists()
     assert Entity.objects.get(name="Balaklia").mentions.count() == 2

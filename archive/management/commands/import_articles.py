@@ -23,7 +23,7 @@ class Command(BaseCommand):
                 paths,
                 workers=workers,
                 on_bad=lambda record: bar.write(f"skipped {record}", file=self.stderr._out),
-                on_progress=bar.update,
+                on_progress=lambda report: bar.update(1),
             )
         if report.unindexed:
             raise CommandError(report.summary())

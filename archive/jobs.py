@@ -1,0 +1,233 @@
+"""Import jobs: uploads and URL lists imported by a background task, with live progress,
+cancelling, and a retry that neither loses nor doubles articles when a worker dies."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from itertools import chain
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection
+from django.utils import timezone
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
+
+from archive.fetching import read_urls
+from archive.importers import BadRecord, Record, read_paths
+from archive.ingest import (
+    INDEX_BATCH,
+    STORE_BATCH,
+    ImportReport,
+    import_records,
+    reextract_articles,
+)
+from archive.models import Article, ImportJob
+from archive.signals import articles_changed
+
+logger = logging.getLogger(__name__)
+Status = ImportJob.Status
+# The reasons a job keeps for its page; the counts go on past them.
+KEPT_BAD_RECORDS = 200
+
+
+class JobCancelled(Exception):
+    pass
+
+
+def start_import(*, user, files: list[UploadedFile], urls: list[str]) -> ImportJob:
+    """Save the uploads where the worker finds them and queue the job."""
+    names = [Path(f.name).name for f in files]
+    label = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    if urls:
+        label = (label + " + " if label else "") + f"{len(urls)} URL{'s' * (len(urls) != 1)}"
+    job = ImportJob.objects.create(label=label[:300], urls="\n".join(urls), created_by=user)
+    if files:
+        folder = Path(settings.UPLOAD_DIR) / str(job.pk)
+        folder.mkdir(parents=True, exist_ok=True)
+        for number, upload in enumerate(files):
+            # The number keeps two uploads of one name apart; the name keeps its format.
+            with open(folder / f"{number:03d}-{names[number]}", "wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+        job.folder = str(folder)
+    job.task_id = str(run_import_job.enqueue(job.pk).id)
+    job.save(update_fields=["folder", "task_id"])
+    return job
+
+
+@task(queue_name="imports")
+def run_import_job(job_id: int) -> None:
+    run_job(ImportJob.objects.get(pk=job_id))
+
+
+def run_job(job: ImportJob) -> None:
+    """Run (or, after a dead worker, run again) one import job to its end."""
+    if job.finished:
+        return  # a retried task of a job that was finished meanwhile
+    if job.cancel_requested:
+        _finish(job, Status.CANCELLED)
+        return
+    earlier = job.articles.count()
+    if earlier:
+        _reindex_last_stored(job)
+    job.attempts += 1
+    job.status = Status.RUNNING
+    job.started_at = job.started_at or timezone.now()
+    job.heartbeat_at = timezone.now()
+    job.save(update_fields=["attempts", "status", "started_at", "heartbeat_at"])
+    progress = _Progress(job, earlier)
+    try:
+        with _heartbeat(job.pk):
+            report = import_records(
+                _records(job), on_progress=progress, on_bad=progress.bad, job_id=job.pk
+            )
+    except JobCancelled:
+        progress.save(progress.report)
+        _finish(job, Status.CANCELLED)
+        return
+    except Exception as exc:
+        logger.exception("Import job %s failed", job.pk)
+        progress.save(progress.report)
+        job.error = f"{type(exc).__name__}: {exc}"
+        _finish(job, Status.FAILED)
+        return
+    progress.save(report)
+    if report.unindexed:
+        job.error = report.summary()
+    _finish(job, Status.DONE)
+
+
+def _records(job: ImportJob) -> Iterator[Record]:
+    files = read_paths([job.folder]) if job.folder else iter(())
+    return chain(files, read_urls(u for u in job.urls.splitlines() if u))
+
+
+def _reindex_last_stored(job: ImportJob) -> None:
+    """A worker killed between storing a batch and indexing it leaves at most the job's last
+    index batch (and the store batch after it) out of the index: index those again. The
+    import that follows sees everything stored as known and does not store it twice."""
+    last = job.articles.order_by("-pk").values_list("pk", flat=True)[: INDEX_BATCH + STORE_BATCH]
+    articles_changed.send(sender=ImportJob, ids=list(last))
+
+
+def _finish(job: ImportJob, status: str) -> None:
+    job.status = status
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at", "error"])
+    if status != Status.FAILED and job.folder:
+        # Kept after a failure, so the job can be looked into; otherwise the archive has them.
+        shutil.rmtree(job.folder, ignore_errors=True)
+
+
+class _Progress:
+    """Writes the job's counts at most once a second, and stops the import when a curator
+    cancels it."""
+
+    def __init__(self, job: ImportJob, earlier: int):
+        self.job = job
+        self.earlier = earlier  # stored by attempts before this one
+        self.report = ImportReport()
+        self.saved_at = 0.0
+
+    def __call__(self, report: ImportReport) -> None:
+        self.report = report
+        now = timezone.now().timestamp()
+        if now - self.saved_at < 1:
+            return
+        self.saved_at = now
+        self.save(report)
+        if ImportJob.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
+            raise JobCancelled
+
+    def bad(self, record: BadRecord) -> None:
+        if len(self.job.bad_records) < KEPT_BAD_RECORDS:
+            self.job.bad_records.append(str(record))
+
+    def save(self, report: ImportReport) -> None:
+        job = self.job
+        job.records_read = report.read
+        job.imported = self.earlier + report.imported
+        # What earlier attempts stored comes round again as duplicates: not the reader's.
+        job.duplicates = max(0, report.duplicates - self.earlier)
+        job.skipped = report.skipped
+        job.bad_count = len(report.bad)
+        job.save(
+            update_fields=[
+                "records_read",
+                "imported",
+                "duplicates",
+                "skipped",
+                "bad_count",
+                "bad_records",
+            ]
+        )
+
+
+class _heartbeat:
+    """While the job runs, a thread stamps it every JOB_HEARTBEAT_SECONDS, also through a
+    long index commit; a job whose stamp goes stale lost its worker."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self.stop.wait(settings.JOB_HEARTBEAT_SECONDS):
+                ImportJob.objects.filter(pk=self.job_id).update(heartbeat_at=timezone.now())
+        finally:
+            connection.close()
+
+
+def cancel(job: ImportJob) -> None:
+    """Ask a job to stop; a job that has not started stops at once."""
+    ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
+    if (
+        ImportJob.objects.filter(pk=job.pk, status=Status.QUEUED).update(
+            status=Status.CANCELLED, finished_at=timezone.now()
+        )
+        and job.folder
+    ):
+        shutil.rmtree(job.folder, ignore_errors=True)
+
+
+def retry_stalled_jobs() -> int:
+    """Run again the jobs whose worker died (their heartbeat went stale); returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=settings.STALLED_JOB_SECONDS)
+    retried = 0
+    for job in ImportJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff):
+        # Only one worker's clock wins each job.
+        if not ImportJob.objects.filter(
+            pk=job.pk, status=Status.RUNNING, heartbeat_at__lt=cutoff
+        ).update(status=Status.QUEUED):
+            continue
+        logger.warning("Import job %s lost its worker; running it again", job.pk)
+        requeued = DBTaskResult.objects.filter(
+            pk=job.task_id or None, status=TaskResultStatus.RUNNING
+        ).update(status=TaskResultStatus.READY, started_at=None)
+        if not requeued:
+            job.task_id = str(run_import_job.enqueue(job.pk).id)
+            job.save(update_fields=["task_id"])
+        retried += 1
+    return retried
+
+
+@task(queue_name="imports")
+def reextract_later(article_ids: list[int]) -> int:
+    """Re-extract these articles' entities in the worker; returns how many there were."""
+    articles = list(Article.objects.filter(pk__in=article_ids))
+    return len(reextract_articles(articles, workers=1))
