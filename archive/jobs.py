@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from itertools import chain
@@ -56,8 +57,9 @@ def start_import(*, user, files: list[UploadedFile], urls: list[str]) -> ImportJ
                 for chunk in upload.chunks():
                     out.write(chunk)
         job.folder = str(folder)
+        job.save(update_fields=["folder"])
     job.task_id = str(run_import_job.enqueue(job.pk).id)
-    job.save(update_fields=["folder", "task_id"])
+    ImportJob.objects.filter(pk=job.pk).update(task_id=job.task_id)
     return job
 
 
@@ -216,14 +218,25 @@ def retry_stalled_jobs() -> int:
         ).update(status=Status.QUEUED):
             continue
         logger.warning("Import job %s lost its worker; running it again", job.pk)
-        requeued = DBTaskResult.objects.filter(
-            pk=job.task_id or None, status=TaskResultStatus.RUNNING
-        ).update(status=TaskResultStatus.READY, started_at=None)
-        if not requeued:
+        if not _put_back(job.task_id):
             job.task_id = str(run_import_job.enqueue(job.pk).id)
             job.save(update_fields=["task_id"])
         retried += 1
     return retried
+
+
+def _put_back(task_id: str) -> bool:
+    """Make the database worker's task of a dead worker ready to run again (it stays
+    "running" for ever otherwise); False when there is no such task to put back."""
+    try:
+        uuid.UUID(task_id)
+    except ValueError:  # queued through another backend, or never queued
+        return False
+    return bool(
+        DBTaskResult.objects.filter(pk=task_id, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.READY, started_at=None
+        )
+    )
 
 
 @task(queue_name="imports")

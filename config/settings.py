@@ -181,10 +181,10 @@ PERIODIC_JOBS = [
     "search.alerts.enqueue_due_alerts",
 ]
 WORKER_TICK_SECONDS = envint("WORKER_TICK_SECONDS", "30")
-# A running import reports progress at least this often; one silent for STALLED_JOB_SECONDS
+# A running import stamps itself six times in STALLED_JOB_SECONDS; one silent for that long
 # lost its worker (killed, or its machine went down) and is run again.
-JOB_HEARTBEAT_SECONDS = 5
 STALLED_JOB_SECONDS = envint("STALLED_JOB_SECONDS", "60")
+JOB_HEARTBEAT_SECONDS = max(1, STALLED_JOB_SECONDS // 6)
 UPLOAD_DIR = DATA_DIR / "uploads"
 # Largest upload (all files together) the admin's import page takes in one request.
 MAX_IMPORT_UPLOAD_BYTES = envint("MAX_IMPORT_UPLOAD_MB", "512") * 1024 * 1024

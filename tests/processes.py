@@ -31,24 +31,31 @@ class ArchiveProcesses:
         return subprocess.Popen([*program, *args], env=self.env, cwd=ROOT, **popen)
 
     def stored_articles(self) -> int:
-        """Articles committed so far, read with the database's own client (0 before migrate)."""
+        """Articles committed so far (0 before migrate)."""
+        return self.scalar("SELECT count(*) FROM archive_article") or 0
+
+    def scalar(self, sql: str):
+        """The one value `sql` selects, read with the database's own client (None before
+        migrate)."""
         url = self.env.get("DATABASE_URL")
         if url:
             import psycopg
 
             try:
                 with psycopg.connect(url) as connection:
-                    return connection.execute("SELECT count(*) FROM archive_article").fetchone()[0]
+                    row = connection.execute(sql).fetchone()
             except psycopg.errors.UndefinedTable:
-                return 0
+                return None
+            return row[0] if row else None
         database = self.data_dir / "archive.sqlite3"
         if not database.exists():
-            return 0
+            return None
         with sqlite3.connect(database, timeout=30) as connection:
             try:
-                return connection.execute("SELECT count(*) FROM archive_article").fetchone()[0]
+                row = connection.execute(sql).fetchone()
             except sqlite3.OperationalError:  # not migrated yet
-                return 0
+                return None
+        return row[0] if row else None
 
 
 @contextmanager

@@ -1,0 +1,186 @@
+"""Saved searches and alerts: what is new, its Atom feed, and mail sent once per match."""
+
+import feedparser
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.urls import reverse
+
+from archive.models import Entity
+from search.alerts import AlreadyTogether, create_entity_alert, save_search, send_alerts
+from tests.factories import make_article
+
+
+@pytest.fixture
+def reader(db):
+    return User.objects.create_user("reader", "reader@example.org", "a long passphrase")
+
+
+@pytest.fixture
+def archive(db):
+    """Articles already there before anyone saved a search."""
+    make_article("Ferry strike in Tromsø", place=("Tromsø",), person=("Ingrid Solberg",))
+    make_article("Bergen yard delay", place=("Bergen",), organization=("Nordlys Shipping",))
+
+
+def entity(name: str) -> Entity:
+    return Entity.objects.get(name=name)
+
+
+def ferry_search(reader):
+    tromso = entity("Tromsø")
+    return save_search(reader, "Ferries in Tromsø", f"q=ferry&place={tromso.pk}")
+
+
+def test_a_saved_searchs_atom_feed_lists_exactly_the_new_matching_articles(client, reader, archive):
+    saved = ferry_search(reader)
+    new_match = make_article("Night ferry approved", place=("Tromsø",))
+    make_article("Ferry to Bergen", place=("Bergen",))  # other place
+    make_article("Tromsø budget", body="The Tromsø council budget.", place=("Tromsø",))  # no ferry
+    second = make_article("Ferry crews hired in Tromsø", place=("Tromsø", "Bergen"))
+
+    response = client.get(saved.get_feed_url())
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "atom10"
+    assert [e.link for e in feed.entries] == [
+        f"http://testserver{a.get_absolute_url()}" for a in (second, new_match)
+    ]
+    assert feed.entries[0].title == "Ferry crews hired in Tromsø"
+    assert client.get("/saved/not-the-token/feed.atom").status_code == 404
+
+
+def test_immediate_mail_goes_out_once_per_new_match(reader, archive):
+    saved = ferry_search(reader)
+    saved.digest = "immediate"
+    saved.save()
+    assert send_alerts.call() == 0 and mail.outbox == []
+
+    make_article("Night ferry approved", place=("Tromsø",))
+    make_article("Ferry to Bergen", place=("Bergen",))
+    assert send_alerts.call() == 1
+    assert send_alerts.call() == 0  # again: nothing new, nothing sent
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["reader@example.org"]
+    assert message.subject == "1 new article for “Ferries in Tromsø”"
+    assert "Night ferry approved" in message.body and "Ferry to Bergen" not in message.body
+
+    make_article("Ferry crews hired", place=("Tromsø",))
+    make_article("Second ferry crossing", place=("Tromsø",))
+    assert send_alerts.call() == 2
+    assert len(mail.outbox) == 2
+    assert "Night ferry approved" not in mail.outbox[1].body
+    assert "2 new articles" in mail.outbox[1].subject
+
+
+def test_a_daily_digest_waits_a_day(reader, archive):
+    saved = ferry_search(reader)
+    saved.digest = "daily"
+    saved.save()
+    make_article("Night ferry approved", place=("Tromsø",))
+    assert send_alerts.call() == 1
+    make_article("Ferry crews hired", place=("Tromsø",))
+    assert send_alerts.call() == 0  # within the day
+    saved.refresh_from_db()
+    saved.last_mailed_at -= __import__("datetime").timedelta(days=1, minutes=1)
+    saved.save()
+    assert send_alerts.call() == 1
+    assert [m.subject for m in mail.outbox] == ["1 new article for “Ferries in Tromsø”"] * 2
+
+
+def test_an_entity_alert_mails_each_new_article_naming_it_once(reader, archive):
+    create_entity_alert(reader, entity("Ingrid Solberg"))
+    make_article("Mayor opens harbour", person=("Ingrid Solberg",))
+    make_article("Yard news", organization=("Nordlys Shipping",))
+    assert send_alerts.call() == 1
+    assert send_alerts.call() == 0
+    assert mail.outbox[0].subject == "1 new article naming Ingrid Solberg"
+    assert "Mayor opens harbour" in mail.outbox[0].body
+
+
+def test_a_first_co_mention_fires_its_alert_once(reader, archive):
+    solberg, nordlys = entity("Ingrid Solberg"), entity("Nordlys Shipping")
+    create_entity_alert(reader, solberg, nordlys)
+    make_article("Mayor alone", person=("Ingrid Solberg",))
+    assert send_alerts.call() == 0
+    make_article(
+        "Mayor meets shipping line", person=("Ingrid Solberg",), organization=("Nordlys Shipping",)
+    )
+    assert send_alerts.call() == 1
+    make_article("They meet again", person=("Ingrid Solberg",), organization=("Nordlys Shipping",))
+    assert send_alerts.call() == 0
+    assert [m.subject for m in mail.outbox] == [
+        "Ingrid Solberg and Nordlys Shipping are named together for the first time"
+    ]
+    assert "Mayor meets shipping line" in mail.outbox[0].body
+    # Once together, a new "first time" alert for them is refused with the count.
+    other = User.objects.create_user("other", "o@example.org", "x")
+    with pytest.raises(AlreadyTogether, match="already named together in 2 articles"):
+        create_entity_alert(other, solberg, nordlys)
+
+
+def test_my_searches_counts_what_is_new_since_the_last_visit(client, reader, archive):
+    saved = ferry_search(reader)
+    client.force_login(reader)
+    make_article("Night ferry approved", place=("Tromsø",))
+    make_article("Ferry crews hired", place=("Tromsø",))
+
+    page = client.get(reverse("search:my-searches")).content.decode()
+    assert "2 new" in page and saved.get_feed_url() in page
+
+    opened = client.get(reverse("search:open-saved", args=[saved.pk]))
+    assert opened.status_code == 302 and opened["Location"] == saved.search_url()
+    assert "none new" in client.get(reverse("search:my-searches")).content.decode()
+
+
+def test_saving_a_search_from_the_search_page_keeps_its_filters(client, reader, archive):
+    tromso, bergen = entity("Tromsø"), entity("Bergen")
+    client.force_login(reader)
+    query = f"q=ferry&place={tromso.pk}&place={bergen.pk}&place_op=or&page=2"
+    page = client.get("/?" + query).content.decode()
+    assert "Save this search" in page
+
+    response = client.post(
+        reverse("search:save-search"), {"name": "Ferries", "query": query, "digest": "daily"}
+    )
+    assert response.status_code == 302
+    saved = reader.saved_searches.get()
+    assert saved.query == f"q=ferry&place={tromso.pk}&place={bergen.pk}&place_op=or"
+    assert saved.digest == "daily"
+    # Another reader cannot open or change it.
+    other = User.objects.create_user("other", "o@example.org", "x")
+    client.force_login(other)
+    assert client.get(reverse("search:open-saved", args=[saved.pk])).status_code == 404
+    assert (
+        client.post(reverse("search:change-saved", args=[saved.pk]), {"delete": 1}).status_code
+        == 404
+    )
+
+
+def test_a_broken_saved_query_is_refused_with_a_message(client, reader, archive):
+    client.force_login(reader)
+    response = client.post(
+        reverse("search:save-search"), {"name": "Bad", "query": "sort=sideways"}, follow=True
+    )
+    assert "could not be saved" in response.content.decode()
+    assert not reader.saved_searches.exists()
+
+
+def test_signing_up_is_off_unless_the_setting_allows_it(client, db, settings):
+    assert client.get(reverse("signup")).status_code == 404
+    settings.SIGNUP_OPEN = True
+    response = client.post(
+        reverse("signup"),
+        {
+            "username": "newreader",
+            "email": "new@example.org",
+            "password1": "a long passphrase 42",
+            "password2": "a long passphrase 42",
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.get(username="newreader").email == "new@example.org"
