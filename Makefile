@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV := DEBUG=true
 
-.PHONY: run serve test test-postgres lint format install install-dev bench clean
+.PHONY: run serve worker test test-postgres lint format install install-dev bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,11 +19,15 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# The background worker (imports from the admin, feeds, alerts) runs beside the development
+# server and stops with it.
 run: install
 	$(DEV) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py import_articles demo/
 	$(DEV) $(PY) manage.py rebuild_index --noinput
-	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEV) $(PY) manage.py run_worker --no-reload -v0 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
 # Production-style serving: gunicorn, static files by whitenoise, DEBUG off. Set SECRET_KEY
 # (and ALLOWED_HOSTS, and HTTPS=true behind a TLS proxy) in the environment first.
@@ -32,6 +36,11 @@ serve: install
 	$(PY) manage.py collectstatic --noinput -v0
 	HTTPS=$${HTTPS:-false} $(VENV)/bin/gunicorn config.wsgi -c config/gunicorn.py --bind $${BIND:-127.0.0.1:8000} \
 		--workers $${WEB_WORKERS:-2} --access-logfile -
+
+# The background worker for production: run it beside `make serve` (one or more, under the
+# same supervisor as gunicorn). Imports, feed polls, re-extraction and alert mail run here.
+worker: install
+	$(PY) manage.py run_worker --no-reload
 
 test: install-dev
 	$(PY) -m pytest

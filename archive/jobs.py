@@ -149,7 +149,11 @@ class _Progress:
 
     def bad(self, record: BadRecord) -> None:
         if len(self.job.bad_records) < KEPT_BAD_RECORDS:
-            self.job.bad_records.append(str(record))
+            # Named as uploaded ("batch.jsonl:4"), not by where the upload waits on disk.
+            origin = record.origin
+            if self.job.folder and origin.startswith(self.job.folder):
+                origin = origin[len(self.job.folder) :].lstrip("/").split("-", 1)[-1]
+            self.job.bad_records.append(f"{origin}: {record.message}")
 
     def save(self, report: ImportReport) -> None:
         job = self.job

@@ -31,8 +31,8 @@ SCAN_BATCH = 1000
 # Articles one mail lists; the rest are counted, with a link to the search.
 MAIL_LIMIT = 50
 FEED_LIMIT = 50
-# A feed looks this far back among the articles added since the search was saved.
-FEED_SCAN_LIMIT = 20_000
+# A feed, or the new count on "My searches", looks at no more than this many new articles.
+SCAN_LIMIT = 20_000
 DAY = timedelta(days=1)
 
 
@@ -44,21 +44,25 @@ def newest_id() -> int:
 class NewMatches:
     ids: list[int]  # oldest first
     up_to_id: int  # the answer is final up to this article
+    complete: bool = True  # False: the scan stopped at `scan_limit` articles
 
 
-def new_matches(saved: SavedSearch, after_id: int, limit: int | None = None) -> NewMatches:
-    """The articles above `after_id` the saved search finds."""
+def new_matches(saved: SavedSearch, after_id: int, scan_limit: int | None = None) -> NewMatches:
+    """The articles above `after_id` the saved search finds (among the first `scan_limit`)."""
     results = current_results(parse_params(QueryDict(saved.query)))
     cutoff = timezone.now() - INDEXING_GRACE
-    found, final = [], after_id
-    while limit is None or len(found) < limit:
+    found, final, scanned = [], after_id, 0
+    while True:
+        if scan_limit is not None and scanned >= scan_limit:
+            return NewMatches(found, final, complete=False)
         batch = list(
             Article.objects.filter(pk__gt=final)
             .order_by("pk")
             .values_list("pk", "imported_at")[:SCAN_BATCH]
         )
         if not batch:
-            break
+            return NewMatches(found, final)
+        scanned += len(batch)
         inside = results.membership([pk for pk, _ in batch])
         for pk, imported_at in batch:
             if inside[pk] is None and imported_at > cutoff:
@@ -66,21 +70,20 @@ def new_matches(saved: SavedSearch, after_id: int, limit: int | None = None) -> 
             final = pk
             if inside[pk]:
                 found.append(pk)
-                if limit is not None and len(found) >= limit:
-                    break
-    return NewMatches(found, final)
 
 
-def new_count(saved: SavedSearch) -> int:
-    return len(new_matches(saved, saved.seen_up_to_id).ids)
+def new_since_visit(saved: SavedSearch) -> NewMatches:
+    """What "My searches" counts: a page view looks at no more than SCAN_LIMIT new articles."""
+    return new_matches(saved, saved.seen_up_to_id, scan_limit=SCAN_LIMIT)
 
 
 def feed_articles(saved: SavedSearch) -> list[Article]:
-    """The newest FEED_LIMIT articles the search found among those added since it was saved."""
+    """The newest FEED_LIMIT articles the search finds among those added since it was saved
+    (looking at the newest SCAN_LIMIT of them)."""
     results = current_results(parse_params(QueryDict(saved.query)))
     newer = Article.objects.filter(pk__gt=saved.created_after_id).order_by("-pk")
     found = []
-    for start in range(0, FEED_SCAN_LIMIT, SCAN_BATCH):
+    for start in range(0, SCAN_LIMIT, SCAN_BATCH):
         batch = list(newer.values_list("pk", flat=True)[start : start + SCAN_BATCH])
         inside = results.membership(batch)
         found += [pk for pk in batch if inside[pk]]
@@ -208,42 +211,50 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' * (n != 1)}"
 
 
+def _due_searches(up_to_id: int):
+    due = Q(digest=SavedSearch.Digest.IMMEDIATE) | Q(
+        Q(last_mailed_at__isnull=True) | Q(last_mailed_at__lte=timezone.now() - DAY),
+        digest=SavedSearch.Digest.DAILY,
+    )
+    return (
+        SavedSearch.objects.filter(due, mailed_up_to_id__lt=up_to_id, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user")
+    )
+
+
+def _due_entity_alerts(up_to_id: int):
+    # A pair's alert that fired has nothing more to say.
+    return (
+        EntityAlert.objects.filter(
+            Q(partner__isnull=True) | Q(fired_at__isnull=True),
+            mailed_up_to_id__lt=up_to_id,
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .select_related("user", "entity", "partner")
+    )
+
+
 @task()
 def send_alerts() -> int:
     """Mail every due saved search and entity alert; returns how many articles were mailed."""
-    now = timezone.now()
     up_to_id = newest_id()
-    mailed = 0
-    searches = SavedSearch.objects.filter(mailed_up_to_id__lt=up_to_id, user__is_active=True)
-    due = Q(digest=SavedSearch.Digest.IMMEDIATE) | Q(
-        Q(last_mailed_at__isnull=True) | Q(last_mailed_at__lte=now - DAY),
-        digest=SavedSearch.Digest.DAILY,
-    )
-    for saved in searches.filter(due).exclude(user__email="").select_related("user"):
-        mailed += send_saved_search_mail(saved)
-    alerts = EntityAlert.objects.filter(
-        Q(partner__isnull=True) | Q(fired_at__isnull=True),
-        mailed_up_to_id__lt=up_to_id,
-        user__is_active=True,
-    )
-    for alert in alerts.exclude(user__email="").select_related("user", "entity", "partner"):
-        mailed += send_entity_alert(alert, up_to_id)
+    mailed = sum(send_saved_search_mail(saved) for saved in _due_searches(up_to_id))
+    mailed += sum(send_entity_alert(alert, up_to_id) for alert in _due_entity_alerts(up_to_id))
     return mailed
 
 
 def enqueue_due_alerts() -> bool:
-    """Queue `send_alerts` when articles arrived that some alert has not looked at, unless
-    one is queued already."""
+    """Queue `send_alerts` when some saved search or alert is due, unless one is queued
+    already (the worker's clock calls this every tick)."""
     up_to_id = newest_id()
-    waiting = (
-        SavedSearch.objects.filter(mailed_up_to_id__lt=up_to_id).exclude(digest="").exists()
-        or EntityAlert.objects.filter(mailed_up_to_id__lt=up_to_id).exists()
-    )
+    due = _due_searches(up_to_id).exists() or _due_entity_alerts(up_to_id).exists()
     pending = DBTaskResult.objects.filter(
         task_path=send_alerts.module_path,
         status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
     ).exists()
-    if waiting and not pending:
+    if due and not pending:
         send_alerts.enqueue()
         return True
     return False

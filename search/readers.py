@@ -14,10 +14,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from archive.models import Entity
 from search.alerts import (
+    SCAN_LIMIT,
     AlreadyTogether,
     create_entity_alert,
     feed_articles,
-    new_count,
+    new_since_visit,
     newest_id,
     save_search,
 )
@@ -66,12 +67,17 @@ class SaveSearchForm(forms.Form):
 def my_searches(request):
     searches = list(request.user.saved_searches.all())
     for saved in searches:
-        saved.new_count = new_count(saved)
+        saved.new = new_since_visit(saved)
     alerts = request.user.entity_alerts.select_related("entity", "partner")
     return render(
         request,
         "search/my_searches.html",
-        {"searches": searches, "alerts": alerts, "digests": SavedSearch.Digest.choices},
+        {
+            "searches": searches,
+            "alerts": alerts,
+            "digests": SavedSearch.Digest.choices,
+            "scan_limit": SCAN_LIMIT,
+        },
     )
 
 

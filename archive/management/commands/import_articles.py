@@ -5,7 +5,7 @@ from archive.ingest import import_paths
 
 
 class Command(BaseCommand):
-    help = "Import articles from .txt, .jsonl and .html files or folders (also .gz)."
+    help = "Import articles from .txt, .jsonl, .html and .warc files or folders (also .gz)."
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="Files or folders to import.")
