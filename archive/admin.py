@@ -30,19 +30,8 @@ from archive.models import (
     MergeRecord,
 )
 from archive.names import normalize_key
+from archive.permissions import ActionsNeedPermission
 from archive.signals import articles_changed
-
-
-class ActionsNeedPermission:
-    """Actions are offered only to users with the permission they declare, and a POST of an
-    action the user may not run (a forged form) is refused with 403 instead of ignored."""
-
-    def changelist_view(self, request, extra_context=None):
-        action = request.POST.get("action") if request.method == "POST" else None
-        declared = {*(self.actions or ()), "delete_selected"}
-        if action in declared and action not in self.get_actions(request):
-            raise PermissionDenied
-        return super().changelist_view(request, extra_context)
 
 
 class MentionForm(forms.ModelForm):

@@ -19,6 +19,7 @@ from archive.feeds import poll_feed
 from archive.fetching import clean_url_lines
 from archive.importers import SUPPORTED_SUFFIXES, format_of
 from archive.models import ApiToken, Feed, FeedEntry, ImportJob
+from archive.permissions import ActionsNeedPermission
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -169,7 +170,7 @@ class FeedEntryInline(admin.TabularInline):
 
 
 @admin.register(Feed)
-class FeedAdmin(admin.ModelAdmin):
+class FeedAdmin(ActionsNeedPermission, admin.ModelAdmin):
     list_display = [
         "__str__",
         "active",
@@ -213,7 +214,7 @@ class ApiTokenForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ActionsNeedPermission, admin.ModelAdmin):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at"]
     form = ApiTokenForm

@@ -336,3 +336,56 @@ def test_each_change_reaches_the_index_once(client, newsroom, index_updates):
     index_updates.clear()
     reextract_articles(both, workers=1)
     assert index_updates == [ids]
+
+
+# The ways in: import jobs, feeds, API tokens.
+
+MAY_IMPORT = MAY_CHANGE
+MAY_SEE_INTAKE = {"curator": True, "viewer": True, "nobody": False, "superuser": True}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_import_jobs_feeds_and_tokens_as_each_role(client, role):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from archive.models import ApiToken, Feed, ImportJob
+
+    login(client, role)
+    other = User.objects.create_user("someone")
+    job = ImportJob.objects.create(label="queued one", urls="https://example.org/a")
+    feed = Feed.objects.create(url="https://example.org/feed.xml", active=False)
+
+    add = client.get(reverse("admin:archive_importjob_add"))
+    assert (add.status_code == 200) is MAY_IMPORT[role]
+    upload = SimpleUploadedFile("one.jsonl", b'{"body": "Ferry crews were hired in Tromso."}')
+    client.post(reverse("admin:archive_importjob_add"), {"files": [upload], "urls": ""})
+    assert ImportJob.objects.filter(label="one.jsonl").exists() is MAY_IMPORT[role]
+
+    progress = client.get(reverse("admin:archive_importjob_change", args=[job.pk]))
+    assert (progress.status_code == 200) is MAY_SEE_INTAKE[role]
+    if progress.status_code == 200:
+        assert ("Cancel the import" in progress.content.decode()) is MAY_IMPORT[role]
+    client.post(reverse("admin:archive_importjob_cancel", args=[job.pk]))
+    job.refresh_from_db()
+    assert (job.status == ImportJob.Status.CANCELLED) is MAY_IMPORT[role]
+
+    assert ("poll_now" in offered_actions(client, "feed")) is MAY_IMPORT[role]
+    forged = post_action(client, "feed", "poll_now", [feed.pk])
+    assert (forged.status_code == 403) is not MAY_IMPORT[role]
+    client.post(
+        reverse("admin:archive_feed_add"),
+        {
+            "url": "https://example.org/other.xml",
+            "title": "",
+            "active": "on",
+            "interval_minutes": 60,
+            "entries-TOTAL_FORMS": 0,
+            "entries-INITIAL_FORMS": 0,
+        },
+    )
+    assert Feed.objects.filter(url="https://example.org/other.xml").exists() is MAY_IMPORT[role]
+
+    tokens = client.get(reverse("admin:archive_apitoken_changelist"))
+    assert (tokens.status_code == 200) is (role == "superuser")
+    client.post(reverse("admin:archive_apitoken_add"), {"user": other.pk, "name": "cron"})
+    assert ApiToken.objects.exists() is (role == "superuser")
