@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
-from urllib.request import Request, urlopen
+from urllib.request import HTTPRedirectHandler, Request, build_opener
 
 from django.conf import settings
 
@@ -17,6 +17,19 @@ from archive.importers import BadRecord, Record, SkippedRecord, article_from_htm
 from archive.models import Article
 
 CHUNK = 64 * 1024
+SCHEMES = {"http", "https"}
+
+
+class _WebRedirectsOnly(HTTPRedirectHandler):
+    """urllib also follows a redirect to ftp://; the archive fetches only web pages."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urlsplit(newurl).scheme.lower() not in SCHEMES:
+            raise HTTPError(newurl, code, "a redirect away from the web", headers, fp)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_opener = build_opener(_WebRedirectsOnly)
 
 
 @dataclass
@@ -37,7 +50,7 @@ class FetchError(Exception):
 
 def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
     """GET `url` (http or https only) within FETCH_TIMEOUT_SECONDS and FETCH_MAX_BYTES."""
-    if urlsplit(url).scheme.lower() not in {"http", "https"}:
+    if urlsplit(url).scheme.lower() not in SCHEMES:
         raise FetchError(f"only http:// and https:// addresses are fetched (got {url[:80]!r})")
     headers = {"User-Agent": settings.FETCH_USER_AGENT}
     if etag:
@@ -46,7 +59,7 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
         headers["If-Modified-Since"] = last_modified
     timeout = settings.FETCH_TIMEOUT_SECONDS
     try:
-        with urlopen(Request(url, headers=headers), timeout=timeout) as response:
+        with _opener.open(Request(url, headers=headers), timeout=timeout) as response:
             body = _read_limited(response, time.monotonic() + timeout)
             return Fetched(response.url, response.status, body, response.headers)
     except HTTPError as exc:
@@ -107,7 +120,7 @@ def clean_url_lines(text: str) -> tuple[list[str], list[BadRecord]]:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        if urlsplit(line).scheme.lower() in {"http", "https"} and len(line) <= 2000:
+        if urlsplit(line).scheme.lower() in SCHEMES and len(line) <= 2000:
             urls.append(line)
         else:
             bad.append(BadRecord(f"line {number}", f"not an http(s) address: {line[:80]!r}"))

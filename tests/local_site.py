@@ -18,6 +18,7 @@ class Resource:
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
     etag: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -64,6 +65,8 @@ def serve() -> Iterator[LocalSite]:
             self.send_header("Last-Modified", LAST_MODIFIED)
             if resource.etag:
                 self.send_header("ETag", resource.etag)
+            for name, value in resource.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(resource.body)
 

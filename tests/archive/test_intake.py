@@ -138,6 +138,18 @@ def test_fetch_urls_imports_pages_and_skips_what_the_archive_holds(db, site, tmp
     assert len(site.hits("/news/0")) == 1  # known URLs are not fetched again
 
 
+def test_redirects_are_followed_only_to_web_addresses(db, site):
+    from archive.fetching import FetchError, fetch
+
+    site.put("/moved", "", status=302, headers={"Location": site.url("/news/0")})
+    site.put("/away", "", status=302, headers={"Location": "ftp://example.org/file"})
+    assert fetch(site.url("/moved")).body.startswith(b"<!doctype html>")
+    with pytest.raises(FetchError, match="HTTP 302"):
+        fetch(site.url("/away"))
+    with pytest.raises(FetchError, match="only http"):
+        fetch("file:///etc/passwd")
+
+
 def _warc(path, site, gzipped: bool):
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
