@@ -85,7 +85,7 @@ def run_job(job: ImportJob) -> None:
     job.save(update_fields=["attempts", "status", "started_at", "heartbeat_at"])
     progress = _Progress(job, earlier)
     try:
-        with _heartbeat(job.pk):
+        with _Heartbeat(job.pk):
             report = import_records(
                 _records(job), on_progress=progress, on_bad=progress.bad, job_id=job.pk
             )
@@ -175,7 +175,7 @@ class _Progress:
         )
 
 
-class _heartbeat:
+class _Heartbeat:
     """While the job runs, a thread stamps it every JOB_HEARTBEAT_SECONDS, also through a
     long index commit; a job whose stamp goes stale lost its worker."""
 

@@ -272,30 +272,39 @@ def test_a_queued_job_cancelled_never_runs(db, admin_user, held_tasks):
 
 
 def test_a_running_job_stops_when_cancelled_and_keeps_what_it_stored(
-    db, admin_user, monkeypatch, held_tasks
+    db, admin_user, monkeypatch, held_tasks, settings
 ):
+    from functools import partial
+
+    from archive.ingest import import_records
+    from search.query import SearchParams, run_search
+
     records = [{"body": f"{STORIES[0][1]} Item {n}.", "entities": {}} for n in range(40)]
     job = jobs.start_import(
         user=admin_user, files=[SimpleUploadedFile("a.jsonl", _jsonl(records))], urls=[]
     )
-    progress_calls = []
+    # Small batches, so some are stored (and indexed) before the curator cancels.
+    settings.EXTRACTION_BATCH_SIZE = 8
+    monkeypatch.setattr("archive.ingest.DEDUP_BATCH", 4)
+    monkeypatch.setattr(
+        jobs, "import_records", partial(import_records, store_batch=5, index_batch=5)
+    )
     real_save = jobs._Progress.save
 
     def save_then_cancel(self, report):
         real_save(self, report)
-        progress_calls.append(report.read)
-        if report.read >= 10:
+        if report.read >= 24:
             ImportJob.objects.filter(pk=self.job.pk).update(cancel_requested=True)
 
     monkeypatch.setattr(jobs._Progress, "save", save_then_cancel)
-    monkeypatch.setattr("archive.ingest.STORE_BATCH", 5)
     monkeypatch.setattr(jobs._Progress, "__call__", _every_record(jobs._Progress.__call__))
     jobs.run_job(job)
 
     job.refresh_from_db()
     assert job.status == ImportJob.Status.CANCELLED
     assert job.records_read < 40
-    assert Article.objects.count() == job.imported < 40
+    assert 0 < job.imported == Article.objects.count() < 40
+    assert run_search(SearchParams(q="ferry")).count == job.imported  # and searchable
 
 
 def _every_record(call):
