@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -186,6 +187,7 @@ class FeedAdmin(ActionsNeedPermission, admin.ModelAdmin):
     readonly_fields = ["last_polled_at", "last_success_at", "failures", "last_error"]
     inlines = [FeedEntryInline]
     actions = ["poll_now"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_fields(self, request, obj=None):
         return self.fields + (self.readonly_fields if obj else [])
