@@ -175,6 +175,11 @@ class _Progress:
         )
 
 
+# Jobs this process is running: its own clock never takes them for lost, even when a busy
+# database delays their stamps.
+_running_here: set[int] = set()
+
+
 class _Heartbeat:
     """While the job runs, a thread stamps it every JOB_HEARTBEAT_SECONDS, also through a
     long index commit; a job whose stamp goes stale lost its worker."""
@@ -185,11 +190,13 @@ class _Heartbeat:
         self.thread = threading.Thread(target=self._beat, daemon=True)
 
     def __enter__(self):
+        _running_here.add(self.job_id)
         self.thread.start()
 
     def __exit__(self, *exc) -> None:
         self.stop.set()
         self.thread.join()
+        _running_here.discard(self.job_id)
 
     def _beat(self) -> None:
         try:
@@ -215,7 +222,8 @@ def retry_stalled_jobs() -> int:
     """Run again the jobs whose worker died (their heartbeat went stale); returns how many."""
     cutoff = timezone.now() - timedelta(seconds=settings.STALLED_JOB_SECONDS)
     retried = 0
-    for job in ImportJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff):
+    stalled = ImportJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff)
+    for job in stalled.exclude(pk__in=_running_here):
         # Only one worker's clock wins each job.
         if not ImportJob.objects.filter(
             pk=job.pk, status=Status.RUNNING, heartbeat_at__lt=cutoff

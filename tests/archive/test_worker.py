@@ -42,8 +42,9 @@ def test_a_worker_killed_during_an_import_is_replaced_and_the_job_finishes_exact
                 "entities": {"place": ["Tromsø"], "organization": [f"Line {n % 40}"]},
             }
             out.write(json.dumps(record) + "\n")
-    # A short stall window, so the restarted worker takes the job over within seconds.
-    with archive_processes(tmp_path, STALLED_JOB_SECONDS="6", WORKER_TICK_SECONDS="1") as archive:
+    # A short stall window, so the restarted worker takes the job over within seconds (not
+    # so short that a busy test machine delays a live job's stamps past it).
+    with archive_processes(tmp_path, STALLED_JOB_SECONDS="15", WORKER_TICK_SECONDS="1") as archive:
         archive.manage("migrate", "-v0", check=True)
         started = archive.manage("shell", "-c", START_JOB.format(path=str(corpus)), check=True)
         job = int(started.stdout.strip().splitlines()[-1])
