@@ -189,6 +189,8 @@ def served(articles: int, rebuild: bool = False):
     if rebuild or not data_dir(articles).exists():
         build(articles)
     manage = [sys.executable, str(ROOT / "manage.py")]
+    # An archive built by an earlier version gets the tables added since.
+    subprocess.run([*manage, "migrate", "-v0"], env=environment(articles), check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=environment(articles))
     port = free_port()
     gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")

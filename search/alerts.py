@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+import numpy as np
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import Max, Q
@@ -27,12 +28,9 @@ from search.query import articles_in_order, parse_params
 
 logger = logging.getLogger(__name__)
 INDEXING_GRACE = timedelta(minutes=10)
-SCAN_BATCH = 1000
 # Articles one mail lists; the rest are counted, with a link to the search.
 MAIL_LIMIT = 50
 FEED_LIMIT = 50
-# A feed, or the new count on "My searches", looks at no more than this many new articles.
-SCAN_LIMIT = 20_000
 DAY = timedelta(days=1)
 
 
@@ -40,56 +38,44 @@ def newest_id() -> int:
     return Article.objects.aggregate(newest=Max("pk"))["newest"] or 0
 
 
+def _found_after(saved: SavedSearch, after_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """The indexed articles above `after_id`, and those of them the search finds: from the
+    index's doc values, without a query per article."""
+    return current_results(parse_params(QueryDict(saved.query))).articles_after(after_id)
+
+
 @dataclass
 class NewMatches:
     ids: list[int]  # oldest first
     up_to_id: int  # the answer is final up to this article
-    complete: bool = True  # False: the scan stopped at `scan_limit` articles
 
 
-def new_matches(saved: SavedSearch, after_id: int, scan_limit: int | None = None) -> NewMatches:
-    """The articles above `after_id` the saved search finds (among the first `scan_limit`)."""
-    results = current_results(parse_params(QueryDict(saved.query)))
+def new_matches(saved: SavedSearch, after_id: int) -> NewMatches:
+    """The articles above `after_id` the saved search finds, as far as the answer is final:
+    up to the first article stored in the last INDEXING_GRACE and not indexed yet."""
+    indexed, found = _found_after(saved, after_id)
+    stored = Article.objects.filter(pk__gt=after_id).order_by("pk")
+    rows = list(stored.values_list("pk", "imported_at"))
+    pks = np.array([pk for pk, _ in rows], dtype=np.int64)
+    final = int(pks[-1]) if len(pks) else after_id
     cutoff = timezone.now() - INDEXING_GRACE
-    found, final, scanned = [], after_id, 0
-    while True:
-        if scan_limit is not None and scanned >= scan_limit:
-            return NewMatches(found, final, complete=False)
-        batch = list(
-            Article.objects.filter(pk__gt=final)
-            .order_by("pk")
-            .values_list("pk", "imported_at")[:SCAN_BATCH]
-        )
-        if not batch:
-            return NewMatches(found, final)
-        scanned += len(batch)
-        inside = results.membership([pk for pk, _ in batch])
-        for pk, imported_at in batch:
-            if inside[pk] is None and imported_at > cutoff:
-                return NewMatches(found, final)  # not indexed yet: ask again later
-            final = pk
-            if inside[pk]:
-                found.append(pk)
+    for i in np.flatnonzero(~np.isin(pks, indexed)):
+        if rows[i][1] > cutoff:  # stored a moment ago, not indexed yet: ask again later
+            final = int(pks[i - 1]) if i else after_id
+            break
+    return NewMatches(found[found <= final].tolist(), final)
 
 
-def new_since_visit(saved: SavedSearch) -> NewMatches:
-    """What "My searches" counts: a page view looks at no more than SCAN_LIMIT new articles."""
-    return new_matches(saved, saved.seen_up_to_id, scan_limit=SCAN_LIMIT)
+def new_since_visit(saved: SavedSearch) -> int:
+    """What "My searches" counts: the articles added since the reader last opened the search
+    that it finds now."""
+    return len(_found_after(saved, saved.seen_up_to_id)[1])
 
 
 def feed_articles(saved: SavedSearch) -> list[Article]:
-    """The newest FEED_LIMIT articles the search finds among those added since it was saved
-    (looking at the newest SCAN_LIMIT of them)."""
-    results = current_results(parse_params(QueryDict(saved.query)))
-    newer = Article.objects.filter(pk__gt=saved.created_after_id).order_by("-pk")
-    found = []
-    for start in range(0, SCAN_LIMIT, SCAN_BATCH):
-        batch = list(newer.values_list("pk", flat=True)[start : start + SCAN_BATCH])
-        inside = results.membership(batch)
-        found += [pk for pk in batch if inside[pk]]
-        if len(found) >= FEED_LIMIT or len(batch) < SCAN_BATCH:
-            break
-    return articles_in_order(found[:FEED_LIMIT], with_entities=False)
+    """The newest FEED_LIMIT articles the search finds among those added since it was saved."""
+    found = _found_after(saved, saved.created_after_id)[1]
+    return articles_in_order(found[::-1][:FEED_LIMIT].tolist(), with_entities=False)
 
 
 def save_search(user, name: str, query: str, digest: str = "") -> SavedSearch:

@@ -110,6 +110,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             list(FACET_FIELDS),
             list(DATE_FIELDS),
             [TITLE_FIELD, self.content_field_name],
+            key_field=DJANGO_ID,
             folder=Path(self.path) / DOC_VALUES_FOLDER if self.use_file_storage else None,
         )
         # What readers type: words, "phrases", AND/OR/NOT, -word; no field syntax, no wildcards
@@ -369,20 +370,13 @@ class ResultSet:
 
     def article_ids(self, docnums) -> list[int]:
         """The articles behind these document numbers, in their order."""
-        return [int(self.searcher.stored_fields(int(d))[DJANGO_ID]) for d in docnums]
+        return [int(pk) for pk in self.values.keys[np.asarray(docnums, dtype=np.int64)]]
 
-    def membership(self, article_ids) -> dict[int, bool | None]:
-        """For each article: whether the search finds it, or None when it is not indexed."""
-        reader = self.searcher.reader()
-        answer = {}
-        for pk in article_ids:
-            docs = [
-                d
-                for d in self.searcher.document_numbers(**{ID: f"archive.article.{pk}"})
-                if not reader.is_deleted(d)
-            ]
-            answer[pk] = bool(self.mask[docs[0]]) if docs else None
-        return answer
+    def articles_after(self, article_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ids above `article_id` of the articles indexed, and of those the search finds,
+        each sorted."""
+        newer = self.values.live & (self.values.keys > article_id)
+        return np.sort(self.values.keys[newer]), np.sort(self.values.keys[newer & self.mask])
 
 
 _HYPHENATED = re.compile(r"\w+(?:-\w+)+")

@@ -97,15 +97,22 @@ class _SegmentValues:
     doc_starts: dict[str, np.ndarray]  # by_doc[doc_starts[d]:doc_starts[d + 1]]: doc d's
     dates: dict[str, np.ndarray]
     field_lengths: dict[str, np.ndarray]
+    keys: np.ndarray  # each document's stored key (its article's id), -1 where it has none
 
 
 class DocValues:
     """The doc values of one index generation: facets, dates and live documents."""
 
     def __init__(
-        self, live: np.ndarray, columns: dict[str, TermColumn], dates: dict, lengths: dict
+        self,
+        live: np.ndarray,
+        columns: dict[str, TermColumn],
+        dates: dict,
+        lengths: dict,
+        keys: np.ndarray,
     ):
         self.live = live
+        self.keys = keys  # each document's article id
         self.columns = columns
         self.dates = dates  # field -> int64 microseconds since 1970 (or MISSING)
         self.lengths = lengths  # text field -> float32 token count per document, for BM25
@@ -191,8 +198,10 @@ class DocValuesCache:
         term_fields: list[str],
         date_fields: list[str],
         text_fields: list[str],
+        key_field: str,
         folder: Path | None = None,
     ):
+        self.key_field = key_field  # a stored field holding a whole number
         self.term_fields = term_fields
         self.date_fields = date_fields
         self.text_fields = text_fields
@@ -261,6 +270,7 @@ class DocValuesCache:
             arrays[f"doc_starts.{field}"] = values.doc_starts[field]
         arrays |= {f"dates.{f}": values.dates[f] for f in self.date_fields}
         arrays |= {f"field_lengths.{f}": values.field_lengths[f] for f in self.text_fields}
+        arrays["keys"] = values.keys
         for name, array in arrays.items():
             np.save(temporary / f"{name}.npy", array, allow_pickle=False)
         try:
@@ -286,6 +296,7 @@ class DocValuesCache:
                 {f: array(f"doc_starts.{f}") for f in self.term_fields},
                 {f: array(f"dates.{f}") for f in self.date_fields},
                 {f: array(f"field_lengths.{f}") for f in self.text_fields},
+                array("keys"),
             )
         except (OSError, ValueError):  # incomplete or from another version: read again
             shutil.rmtree(folder, ignore_errors=True)
@@ -318,8 +329,25 @@ class DocValuesCache:
             dates[field] = values
         field_lengths = {field: _field_lengths(reader, field) for field in self.text_fields}
         return _SegmentValues(
-            reader.doc_count_all(), terms, docs, lengths, by_doc, doc_starts, dates, field_lengths
+            reader.doc_count_all(),
+            terms,
+            docs,
+            lengths,
+            by_doc,
+            doc_starts,
+            dates,
+            field_lengths,
+            self._keys(reader),
         )
+
+    def _keys(self, reader) -> np.ndarray:
+        # Stored fields are read one document at a time (about 4 µs each), once per segment.
+        keys = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+        for doc in range(len(keys)):
+            value = reader.stored_fields(doc).get(self.key_field)
+            if value is not None and str(value).isdigit():
+                keys[doc] = int(value)
+        return keys
 
     def _combine(self, leaves) -> DocValues:
         segments = [(self._segments[r.segment().segment_id()], offset, r) for r, offset in leaves]
@@ -340,7 +368,8 @@ class DocValuesCache:
         lengths = {
             f: _joined([p.field_lengths[f] for p in parts], np.float32) for f in self.text_fields
         }
-        return DocValues(live, columns, dates, lengths)
+        keys = _joined([p.keys for p in parts], np.int64)
+        return DocValues(live, columns, dates, lengths, keys)
 
 
 class _TermTable:

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from archive.models import Entity
 from search.alerts import (
-    SCAN_LIMIT,
     AlreadyTogether,
     create_entity_alert,
     feed_articles,
@@ -67,7 +66,7 @@ class SaveSearchForm(forms.Form):
 def my_searches(request):
     searches = list(request.user.saved_searches.all())
     for saved in searches:
-        saved.new = new_since_visit(saved)
+        saved.new_count = new_since_visit(saved)
     alerts = request.user.entity_alerts.select_related("entity", "partner")
     return render(
         request,
@@ -76,7 +75,6 @@ def my_searches(request):
             "searches": searches,
             "alerts": alerts,
             "digests": SavedSearch.Digest.choices,
-            "scan_limit": SCAN_LIMIT,
         },
     )
 

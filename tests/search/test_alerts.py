@@ -184,3 +184,43 @@ def test_signing_up_is_off_unless_the_setting_allows_it(client, db, settings):
     )
     assert response.status_code == 302
     assert User.objects.get(username="newreader").email == "new@example.org"
+
+
+def test_an_article_not_indexed_yet_holds_its_mail_back_until_it_is(reader, archive):
+    from datetime import timedelta
+
+    from archive.extraction import ExtractedEntity
+    from archive.importers import RawArticle
+    from archive.ingest import store_articles
+    from archive.models import Article
+    from archive.signals import articles_changed
+    from archive.text import content_hash
+    from search.alerts import INDEXING_GRACE
+
+    saved = ferry_search(reader)
+    saved.digest = "immediate"
+    saved.save()
+    tromso = entity("Tromsø")
+    body = "Ferry timetable for Tromsø changes in spring."
+    raw = RawArticle(origin="test", title="Ferry timetable", body=body)
+    place = ExtractedEntity("place", tromso.name, tromso.key, [])
+    (waiting,), _ = store_articles([(raw, content_hash(body), [place])], announce=False)
+    indexed = make_article("Night ferry approved", place=("Tromsø",))
+
+    assert send_alerts.call() == 0  # the indexed one waits behind the one that is not
+    saved.refresh_from_db()
+    assert saved.mailed_up_to_id < waiting
+
+    articles_changed.send(sender=Article, ids=[waiting])
+    assert send_alerts.call() == 2
+    assert "Ferry timetable" in mail.outbox[0].body and "Night ferry" in mail.outbox[0].body
+
+    # One that never got indexed holds nothing back once the grace is over.
+    raw = RawArticle(origin="test", title="Lost ferry", body="Lost ferry story in Tromsø.")
+    (lost,), _ = store_articles([(raw, content_hash(raw.body), [place])], announce=False)
+    Article.objects.filter(pk=lost).update(
+        imported_at=indexed.imported_at - INDEXING_GRACE - timedelta(minutes=1)
+    )
+    make_article("Ferry crews hired", place=("Tromsø",))
+    assert send_alerts.call() == 1
+    assert "Ferry crews hired" in mail.outbox[1].body
