@@ -176,10 +176,19 @@ class DocValues:
         values = values[values != MISSING]
         if not len(values):
             return []
-        buckets = values.astype("datetime64[us]").astype(f"datetime64[{unit}]")
-        starts, counts = np.unique(buckets, return_counts=True)
+        buckets = values.astype("datetime64[us]").astype(f"datetime64[{unit}]").astype(np.int64)
+        low = int(buckets.min())
+        if int(buckets.max()) - low > 4 * len(buckets) + 1000:
+            # Few values over a long span (days across centuries): sort instead of counting
+            # into a mostly empty array.
+            starts, counts = np.unique(buckets, return_counts=True)
+        else:
+            counts = np.bincount(buckets - low)
+            starts = np.flatnonzero(counts)
+            counts = counts[starts]
+            starts = starts + low
         return [
-            (start.astype("datetime64[us]").astype(datetime), int(count))
+            (np.datetime64(int(start), unit).astype("datetime64[us]").astype(datetime), int(count))
             for start, count in zip(starts, counts, strict=True)
         ]
 
