@@ -224,3 +224,44 @@ def test_an_article_not_indexed_yet_holds_its_mail_back_until_it_is(reader, arch
     make_article("Ferry crews hired", place=("Tromsø",))
     assert send_alerts.call() == 1
     assert "Ferry crews hired" in mail.outbox[1].body
+
+
+def test_alerts_are_offered_on_entity_and_pair_pages_and_set_from_there(client, reader, archive):
+    solberg, nordlys = entity("Ingrid Solberg"), entity("Nordlys Shipping")
+    client.force_login(reader)
+    page = client.get(solberg.get_absolute_url()).content.decode()
+    assert "Alert me when a new article names Ingrid Solberg" in page
+
+    pair_url = reverse("search:pair") + f"?a={solberg.pk}&b={nordlys.pk}"
+    assert "first named together" in client.get(pair_url).content.decode()
+
+    response = client.post(reverse("search:add-alert"), {"entity": solberg.pk}, follow=True)
+    assert "You will get an e-mail when a new article names Ingrid Solberg" in (
+        response.content.decode()
+    )
+    client.post(reverse("search:add-alert"), {"entity": solberg.pk, "partner": nordlys.pk})
+    assert reader.entity_alerts.count() == 2
+
+    # Once they are named together the pair page offers no first-time alert, and a forged
+    # request for one is answered with the count.
+    make_article("They meet", person=("Ingrid Solberg",), organization=("Nordlys Shipping",))
+    assert "first named together" not in client.get(pair_url).content.decode()
+    other = User.objects.create_user("other", "o@example.org", "x")
+    client.force_login(other)
+    refused = client.post(
+        reverse("search:add-alert"), {"entity": solberg.pk, "partner": nordlys.pk}, follow=True
+    )
+    assert "already named together in 1 article" in refused.content.decode()
+    assert not other.entity_alerts.exists()
+    assert client.post(reverse("search:add-alert"), {"entity": "nope"}).status_code == 404
+    # Another reader's alert cannot be deleted.
+    theirs = reader.entity_alerts.first()
+    assert client.post(reverse("search:delete-alert", args=[theirs.pk])).status_code == 404
+
+
+def test_signed_out_readers_are_sent_to_sign_in_not_shown_an_error(client, archive):
+    assert client.get(reverse("search:my-searches"))["Location"].startswith(reverse("login"))
+    response = client.post(reverse("search:save-search"), {"name": "x", "query": "q=ferry"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    page = client.get("/", {"q": "ferry"}).content.decode()
+    assert "to save this search" in page
