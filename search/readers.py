@@ -50,7 +50,11 @@ def signup(request):
 
 class SaveSearchForm(forms.Form):
     name = forms.CharField(max_length=200)
-    query = forms.CharField(max_length=4000, required=False, widget=forms.HiddenInput)
+    query = forms.CharField(
+        max_length=SavedSearch._meta.get_field("query").max_length,
+        required=False,
+        widget=forms.HiddenInput,
+    )
     digest = forms.ChoiceField(choices=SavedSearch.Digest.choices, required=False)
 
     def clean_query(self) -> str:

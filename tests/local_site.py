@@ -4,6 +4,7 @@ ETag / Last-Modified answered as a real server would (304 when nothing changed).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ class Resource:
     status: int = 200
     etag: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0  # seconds before the answer starts
 
 
 @dataclass
@@ -52,6 +54,7 @@ def serve() -> Iterator[LocalSite]:
             if resource is None:
                 self.send_error(404)
                 return
+            time.sleep(resource.delay)
             fresh = resource.etag and self.headers.get("If-None-Match") == resource.etag
             if fresh or (
                 not resource.etag and self.headers.get("If-Modified-Since") == LAST_MODIFIED

@@ -4,6 +4,7 @@ all served from a web site inside the test (no outside network)."""
 import gzip
 import io
 import json
+import os
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from archive import feeds, jobs
-from archive.ingest import import_paths
+from archive.importers import article_from_fields
+from archive.ingest import import_paths, import_records
 from archive.models import Article, Feed, FeedEntry, ImportJob
 from tests.local_site import STORIES, article_page, rss, serve
 
@@ -30,7 +32,7 @@ def test_a_feed_polled_twice_fetches_each_entry_once_and_a_304_costs_nothing(db,
     feed = Feed.objects.create(url=site.url("/feed.xml"))
 
     first = feeds.poll(feed)
-    assert (first.entries, first.fetched, first.report.imported) == (2, 2, 1 + 1)
+    assert (first.entries, first.fetched, first.report.imported) == (2, 2, 2)
     assert set(Article.objects.values_list("url", flat=True)) == {
         site.url("/news/0"),
         site.url("/news/1"),
@@ -150,6 +152,15 @@ def test_redirects_are_followed_only_to_web_addresses(db, site):
         fetch("file:///etc/passwd")
 
 
+def test_a_server_that_does_not_answer_in_time_is_reported(db, site, settings):
+    from archive.fetching import FetchError, fetch
+
+    settings.FETCH_TIMEOUT_SECONDS = 1
+    site.put("/slow", article_page(*STORIES[0]), delay=3)
+    with pytest.raises(FetchError, match="no answer within 1 seconds"):
+        fetch(site.url("/slow"))
+
+
 def _warc(path, site, gzipped: bool):
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
@@ -257,7 +268,7 @@ def test_an_import_job_reads_uploads_and_urls_and_counts_everything(db, site, ad
     assert job.articles.count() == 3
     assert job.label == "batch.jsonl.gz + 1 URL"
     assert job.created_by == admin_user
-    assert not (job.folder and __import__("os").path.exists(job.folder))  # uploads cleaned up
+    assert job.folder and not os.path.exists(job.folder)  # uploads cleaned up
 
 
 def test_a_queued_job_cancelled_never_runs(db, admin_user, held_tasks):
@@ -276,7 +287,6 @@ def test_a_running_job_stops_when_cancelled_and_keeps_what_it_stored(
 ):
     from functools import partial
 
-    from archive.ingest import import_records
     from search.query import SearchParams, run_search
 
     records = [{"body": f"{STORIES[0][1]} Item {n}.", "entities": {}} for n in range(40)]
@@ -323,12 +333,8 @@ def test_a_stalled_job_is_queued_again_and_finishes_without_doubles(db, admin_us
         user=admin_user, files=[SimpleUploadedFile("a.jsonl", _jsonl(records))], urls=[]
     )
     # A first attempt stored 5 articles, then its worker died.
-    import_paths_partial = [json.loads(line) for line in _jsonl(records[:5]).splitlines()]
-    from archive.importers import article_from_fields
-    from archive.ingest import import_records
-
     import_records(
-        [article_from_fields(f"x:{n}", r) for n, r in enumerate(import_paths_partial)],
+        [article_from_fields(f"a.jsonl:{n}", r) for n, r in enumerate(records[:5], start=1)],
         job_id=job.pk,
         workers=1,
     )

@@ -1,5 +1,7 @@
 """Saved searches and alerts: what is new, its Atom feed, and mail sent once per match."""
 
+from datetime import timedelta
+
 import feedparser
 import pytest
 from django.contrib.auth.models import User
@@ -86,7 +88,7 @@ def test_a_daily_digest_waits_a_day(reader, archive):
     make_article("Ferry crews hired", place=("Tromsø",))
     assert send_alerts.call() == 0  # within the day
     saved.refresh_from_db()
-    saved.last_mailed_at -= __import__("datetime").timedelta(days=1, minutes=1)
+    saved.last_mailed_at -= timedelta(days=1, minutes=1)
     saved.save()
     assert send_alerts.call() == 1
     assert [m.subject for m in mail.outbox] == ["1 new article for “Ferries in Tromsø”"] * 2
@@ -187,8 +189,6 @@ def test_signing_up_is_off_unless_the_setting_allows_it(client, db, settings):
 
 
 def test_an_article_not_indexed_yet_holds_its_mail_back_until_it_is(reader, archive):
-    from datetime import timedelta
-
     from archive.extraction import ExtractedEntity
     from archive.importers import RawArticle
     from archive.ingest import store_articles
