@@ -752,27 +752,52 @@ def extract_many(
     chunks = _chunked(items, batch_size)
     if workers <= 1:
         for chunk in chunks:
-            yield from zip(
-                chunk, _extract_batch([text(i) for i in chunk], batch_size), strict=False
-            )
+            texts = [text(i) for i in chunk]
+            found = _extract_batch(texts, batch_size) if any(texts) else [[] for _ in chunk]
+            yield from zip(chunk, found, strict=False)
         return
-    warm_up()
-    from django.db import connections
-
-    connections.close_all()  # a forked child must not share the parent's database socket
     context = multiprocessing.get_context("fork")
     in_flight = workers * 2 + -(-lookahead // batch_size)
-    with context.Pool(workers) as pool:
+    pool = None
+    try:
         pending: deque = deque()
         for chunk in chunks:
-            job = pool.apply_async(_extract_batch, ([text(i) for i in chunk], batch_size))
-            pending.append((chunk, job))
+            texts = [text(i) for i in chunk]
+            if not any(texts):
+                # Articles that bring their entities need no model: an import of only those
+                # never loads it or starts the workers (their memory would be wasted).
+                pending.append((chunk, _Done([[] for _ in chunk])))
+            else:
+                if pool is None:
+                    pool = _start_pool(context, workers)
+                pending.append((chunk, pool.apply_async(_extract_batch, (texts, batch_size))))
             if len(pending) >= in_flight:
                 done, job = pending.popleft()
                 yield from zip(done, job.get(), strict=False)
         while pending:
             done, job = pending.popleft()
             yield from zip(done, job.get(), strict=False)
+    finally:
+        if pool is not None:
+            pool.terminate()
+
+
+def _start_pool(context, workers: int):
+    warm_up()
+    from django.db import connections
+
+    connections.close_all()  # a forked child must not share the parent's database socket
+    return context.Pool(workers)
+
+
+class _Done:
+    """A result at hand, read like a pool's pending result."""
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def get(self):
+        return self.value
 
 
 def _chunked(items: Iterable, size: int) -> Iterator[list]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ STORE_BATCH = 500
 # segments need no merging. 2,000 halved the main process's indexing time against 500
 # (bench/RESULTS.md). If an import dies, check_index indexes what it stored meanwhile.
 INDEX_BATCH = 2000
+IMPORT_GC_THRESHOLD = 50_000
 
 
 @dataclass
@@ -105,17 +107,23 @@ def import_records(
         report.index_error = error
 
     indexing_failed.connect(unindexed, weak=False)
+    known_entities: dict[tuple[str, str], int] = {}
+    collection = gc.get_threshold()
+    # An import allocates millions of short-lived objects (rows, mentions, index documents);
+    # with the default threshold the cycle collector ran every 700 of them and took a third
+    # of the importing process's time, scanning the same long-lived model and caches.
+    gc.set_threshold(IMPORT_GC_THRESHOLD, *collection[1:])
     try:
         for batch in batches:
-            unannounced += _store_and_report(batch, report, job_id)
+            unannounced += _store_and_report(batch, report, job_id, known_entities)
             if len(unannounced) >= index_batch:
-                articles_changed.send(sender=Article, ids=unannounced)
+                articles_changed.send(sender=Article, ids=unannounced, bulk=True)
                 unannounced = []
     finally:
-        # Also when interrupted: what was stored is searchable.
-        if unannounced:
-            articles_changed.send(sender=Article, ids=unannounced)
+        # Also when interrupted: what was stored is searchable when the import reports.
+        articles_changed.send(sender=Article, ids=unannounced)
         indexing_failed.disconnect(unindexed)
+        gc.set_threshold(*collection)
     return report
 
 
@@ -264,11 +272,22 @@ def _find_all(text: str, name: str) -> list[tuple[int, int]]:
 
 
 def _store_and_report(
-    batch: list[tuple[_Candidate, list[ExtractedEntity]]], report, job_id: int | None
+    batch: list[tuple[_Candidate, list[ExtractedEntity]]],
+    report,
+    job_id: int | None,
+    known_entities: dict[tuple[str, str], int],
 ) -> list[int]:
-    stored, duplicates = store_articles(
-        [(c.raw, c.content_hash, entities) for c, entities in batch], announce=False, job_id=job_id
-    )
+    items = [(c.raw, c.content_hash, entities) for c, entities in batch]
+    try:
+        stored, duplicates = store_articles(
+            items, announce=False, job_id=job_id, known_entities=known_entities
+        )
+    except IntegrityError:
+        # An entity this import knew was merged away by a curator meanwhile: ask again.
+        known_entities.clear()
+        stored, duplicates = store_articles(
+            items, announce=False, job_id=job_id, known_entities=known_entities
+        )
     report.imported += len(stored)
     report.duplicates += duplicates
     return stored
@@ -279,11 +298,13 @@ def store_articles(
     *,
     announce: bool = True,
     job_id: int | None = None,
+    known_entities: dict[tuple[str, str], int] | None = None,
 ) -> tuple[list[int], int]:
     """Store articles with their settled entities (see `extracted_batches`) in one
     transaction; returns ids and duplicates.
 
-    `announce=False` leaves sending `articles_changed` (which indexes them) to the caller."""
+    `announce=False` leaves sending `articles_changed` (which indexes them) to the caller;
+    `known_entities` is the caller's cache for `ensure_entities`."""
     now = timezone.now()
     model = pipeline_name() if any(raw.entities is None for raw, _, _ in items) else ""
     with transaction.atomic():
@@ -308,7 +329,8 @@ def store_articles(
         )
         by_hash = {a.content_hash: a for a in articles}
         save_mentions(
-            [(by_hash[digest], entities) for _, digest, entities in items if digest in by_hash]
+            [(by_hash[digest], entities) for _, digest, entities in items if digest in by_hash],
+            known_entities,
         )
     ids = [a.pk for a in articles]
     if announce:
@@ -350,10 +372,14 @@ def _create_articles(articles: list[Article]) -> tuple[list[Article], int]:
         return created, len(articles) - len(created)
 
 
-def save_mentions(per_article: list[tuple[Article, list[ExtractedEntity]]]) -> None:
+def save_mentions(
+    per_article: list[tuple[Article, list[ExtractedEntity]]],
+    known_entities: dict[tuple[str, str], int] | None = None,
+) -> None:
     """Replace the mentions of these articles with the given entities."""
     entity_ids = ensure_entities(
-        {(e.kind, e.key): e.name for _, entities in per_article for e in entities}
+        {(e.kind, e.key): e.name for _, entities in per_article for e in entities},
+        known_entities,
     )
     Mention.objects.filter(article__in=[a for a, _ in per_article]).delete()
     _insert_mentions(
@@ -384,19 +410,27 @@ def _insert_mentions(rows: list[tuple[int, int, int, list]]) -> None:
         )
 
 
-def ensure_entities(names: dict[tuple[str, str], str]) -> dict[tuple[str, str], int]:
-    """Ids of the entities with these (kind, key)s, creating the missing ones."""
-    keys = {key for _, key in names}
-    existing = _entity_ids(keys)
-    missing = [
-        Entity(kind=kind, key=key, name=name)
-        for (kind, key), name in names.items()
-        if (kind, key) not in existing
-    ]
-    if missing:
-        Entity.objects.bulk_create(missing, ignore_conflicts=True)
+def ensure_entities(
+    names: dict[tuple[str, str], str], known: dict[tuple[str, str], int] | None = None
+) -> dict[tuple[str, str], int]:
+    """Ids of the entities with these (kind, key)s, creating the missing ones. `known` holds
+    ids looked up before (an import's batches name the same entities again and again); what
+    is looked up now is added to it."""
+    known = {} if known is None else known
+    wanted = {pair: name for pair, name in names.items() if pair not in known}
+    if wanted:
+        keys = {key for _, key in wanted}
         existing = _entity_ids(keys)
-    return existing
+        missing = [
+            Entity(kind=kind, key=key, name=name)
+            for (kind, key), name in wanted.items()
+            if (kind, key) not in existing
+        ]
+        if missing:
+            Entity.objects.bulk_create(missing, ignore_conflicts=True)
+            existing = _entity_ids(keys)
+        known.update(existing)
+    return {pair: known[pair] for pair in names if pair in known}
 
 
 def _entity_ids(keys: set[str]) -> dict[tuple[str, str], int]:

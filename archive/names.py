@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from nameparser.config import CONSTANTS as NAMEPARSER
 from unidecode import unidecode
@@ -194,6 +195,9 @@ def mixes_scripts(name: str) -> bool:
     return False
 
 
+# clean_name and normalize_key are pure functions of their text, and an import meets the same
+# few thousand names hundreds of thousands of times.
+@lru_cache(maxsize=2**16)
 def clean_name(text: str, kind: str) -> str | None:
     """The name as an editor would file it, or None when the text is not a name at all."""
     if "\n" in text.strip() or mixes_scripts(text):
@@ -268,6 +272,7 @@ def is_plausible_name(name: str) -> bool:
     return not sum(c.isdigit() for c in name) > len(letters)
 
 
+@lru_cache(maxsize=2**16)
 def normalize_key(name: str) -> str:
     """The identity of a name: transliterated, case-folded, punctuation and spacing removed."""
     folded = unidecode(fold_quotes(name)).casefold().replace("&", " and ")

@@ -3,6 +3,9 @@
 `articles_changed` is sent with `ids` when articles, or their entities, are stored, edited or
 deleted (ids of deleted articles included), once per batch. Sent inside a transaction, it
 takes effect when the transaction commits, together with any single edits made in it.
+A bulk import may send its batches with `bulk=True`, outside any transaction: they may then
+be indexed in the background until the next send without it, which the import makes last
+(with no ids if none are left), so that all is searchable when it reports.
 `indexing_failed` comes back when the change could not be indexed, so an import can say so.
 """
 

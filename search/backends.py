@@ -55,6 +55,7 @@ from search.docvalues import DocValues, DocValuesCache
 from search.facets import FACET_NAMES
 from search.scoring import evaluate, top
 from search.search_indexes import DIGEST_FIELD
+from search.segment_writer import BatchSegmentWriter, merge_small_segments
 from search.spelling import Vocabulary
 
 mapped_files.install()
@@ -65,10 +66,6 @@ DATE_FIELDS = ("published",)
 TITLE_FIELD = "title"
 SPELLING_FIELD = "title_spelling"
 WRITE_LOCK_TIMEOUT = 120.0
-# Large batches (imports, rebuilds) are indexed by this many processes, each taking
-# PARALLEL_BATCH documents at a time; an edit of a few articles stays in the web process.
-INDEXING_PROCESSES = 2
-PARALLEL_BATCH = 250
 DOC_VALUES_FOLDER = "docvalues"  # inside the index folder: Whoosh ignores folders
 DATE_UNITS = {"year": "Y", "month": "M", "day": "D"}
 
@@ -139,31 +136,27 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
 
     # Writing
 
-    def _writer(self, parallel: bool = False):
+    def _writer(self) -> BatchSegmentWriter:
         self.index = self.index.refresh()
         try:
-            if parallel:
-                # Two processes analyze and write a segment each; Whoosh merges older
-                # segments meanwhile (bench/RESULTS.md: 1.4x the import rate on 2 cores).
-                return self.index.writer(
-                    timeout=WRITE_LOCK_TIMEOUT,
-                    procs=INDEXING_PROCESSES,
-                    multisegment=True,
-                    batchsize=PARALLEL_BATCH,
-                )
-            return self.index.writer(timeout=WRITE_LOCK_TIMEOUT)
+            return BatchSegmentWriter(self.index, timeout=WRITE_LOCK_TIMEOUT)
         except LockError as exc:
             raise SearchBackendError(
                 f"The search index stayed locked by another writer for {WRITE_LOCK_TIMEOUT:.0f} s."
             ) from exc
 
     def update(self, index, iterable, commit=True):
+        self.write_documents(self.prepare_documents(index, iterable))
+
+    def prepare_documents(self, index, articles) -> list[dict]:
+        """The index documents of these articles, as `write_documents` takes them: this part
+        reads the database, writing them does not."""
         if not self.setup_complete:
             self.setup()
         docs = []
-        iterable = list(iterable)
-        attach_entity_names(iterable)
-        for obj in iterable:
+        articles = list(articles)
+        attach_entity_names(articles)
+        for obj in articles:
             try:
                 doc = index.full_prepare(obj)
             except SkipDocument:
@@ -171,14 +164,24 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             doc = {key: self._from_python(value) for key, value in doc.items() if key != "boost"}
             doc[SPELLING_FIELD] = doc.get(TITLE_FIELD, "")
             docs.append({key: value for key, value in doc.items() if value not in (None, "")})
+        for obj in articles:
+            # Each cached mentions queryset refers back to its article: without this cycle
+            # the batch is freed now, not whenever the cycle collector next runs.
+            obj.__dict__.pop("_prefetched_objects_cache", None)
+        return docs
+
+    def write_documents(self, docs: list[dict]) -> None:
+        """Replace earlier versions of these documents and add them, in one commit."""
         if not docs:
             return
-        writer = self._writer(parallel=len(docs) >= 2 * PARALLEL_BATCH)
+        if not self.setup_complete:
+            self.setup()
+        writer = self._writer()
         try:
             _delete_ids(writer, [doc[ID] for doc in docs])
             for doc in docs:
                 writer.add_document(**doc)
-            writer.commit()
+            writer.commit(mergetype=merge_small_segments)
         except BaseException:
             writer.cancel()
             raise
@@ -193,7 +196,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         writer = self._writer()
         try:
             _delete_ids(writer, identifiers)
-            writer.commit()
+            writer.commit(mergetype=merge_small_segments)
         except BaseException:
             writer.cancel()
             raise

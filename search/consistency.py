@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from haystack import connections
 
 from archive.models import Article, attach_entity_names
-from search.indexing import BATCH_SIZE, index_articles, unindex_articles
+from search.indexing import BATCH_SIZE, finish_background, index_articles, unindex_articles
 from search.search_indexes import content_digest
 
 
@@ -65,7 +65,9 @@ def rebuild(using: str = "default", on_progress: Callable[[int], None] | None = 
     backend.delete_index()  # recreates an empty index, whatever state the folder was in
     ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), BATCH_SIZE):
-        index_articles(ids[start : start + BATCH_SIZE], using=using)
+        # Each batch is written while the next is read from the database.
+        index_articles(ids[start : start + BATCH_SIZE], using=using, background=True)
         if on_progress:
             on_progress(len(ids[start : start + BATCH_SIZE]))
+    finish_background()
     return len(ids)

@@ -3,7 +3,9 @@
 One path: every change (a batch announced by `articles_changed`, a saved or deleted article
 or mention) adds its article ids to this thread's pending set, which is indexed once when
 the transaction commits (at once outside a transaction). A re-extraction or a merge that
-touches many mentions therefore indexes each article once.
+touches many mentions therefore indexes each article once. A bulk import's batches
+(`bulk=True`, sent outside any transaction) are written by a forked process while the import
+stores the next batch; its next ordinary send waits for them.
 """
 
 from __future__ import annotations
@@ -46,8 +48,11 @@ class ArchiveSignalProcessor(BaseSignalProcessor):
         signals.post_save.disconnect(self.on_mention_changed, sender=Mention)
         signals.post_delete.disconnect(self.on_mention_changed, sender=Mention)
 
-    def on_articles_changed(self, sender, ids, **kwargs):
-        _schedule(ids)
+    def on_articles_changed(self, sender, ids, bulk=False, **kwargs):
+        if bulk:
+            _safely(lambda batch: index_articles(batch, background=True), ids)
+        else:
+            _schedule(ids)
 
     def on_article_saved(self, sender, instance, **kwargs):
         _schedule([instance.pk])
@@ -76,5 +81,5 @@ def after_commit(func) -> None:
 
 def _flush() -> None:
     ids, _pending.ids = getattr(_pending, "ids", set()), set()
-    if ids:
-        _safely(index_articles, ids)
+    # Also with no ids: a bulk batch still being written in the background is waited for.
+    _safely(index_articles, ids)

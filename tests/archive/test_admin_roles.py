@@ -299,14 +299,14 @@ def index_updates(monkeypatch):
     from search.backends import ArchiveWhooshSearchBackend
 
     calls = []
-    original = ArchiveWhooshSearchBackend.update
+    original = ArchiveWhooshSearchBackend.prepare_documents
 
-    def counted(self, index, iterable, commit=True):
-        objects = list(iterable)
-        calls.append(sorted(o.pk for o in objects))
-        return original(self, index, objects, commit)
+    def counted(self, index, articles):
+        articles = list(articles)
+        calls.append(sorted(a.pk for a in articles))
+        return original(self, index, articles)
 
-    monkeypatch.setattr(ArchiveWhooshSearchBackend, "update", counted)
+    monkeypatch.setattr(ArchiveWhooshSearchBackend, "prepare_documents", counted)
     return calls
 
 

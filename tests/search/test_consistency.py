@@ -252,13 +252,8 @@ def test_saved_doc_values_are_shared_and_a_damaged_one_is_read_again(client, set
     assert data["facets"]["place"][0]["count"] == 1
 
 
-@pytest.mark.django_db
-def test_a_large_import_is_indexed_by_two_processes_exactly(write_jsonl):
-    from archive.ingest import import_paths
-    from search.backends import PARALLEL_BATCH
-
-    size = 2 * PARALLEL_BATCH + 37
-    records = [
+def _harbor_bulletins(size: int) -> list[dict]:
+    return [
         {
             "title": f"Harbor bulletin {n}",
             "body": f"Ship {n} docked {'in Lisbon' if n % 3 else 'in Porto'} after the storm.",
@@ -267,13 +262,46 @@ def test_a_large_import_is_indexed_by_two_processes_exactly(write_jsonl):
         }
         for n in range(size)
     ]
-    report = import_paths([write_jsonl(records)])
+
+
+@pytest.mark.django_db
+def test_an_import_indexed_in_the_background_is_indexed_exactly(write_jsonl):
+    from archive.ingest import import_paths
+
+    size = 537
+    report = import_paths([write_jsonl(_harbor_bulletins(size))], store_batch=50, index_batch=100)
     assert report.imported == size and not report.unindexed
     with connections["default"].get_backend().index.refresh().searcher() as searcher:
-        assert len(searcher.reader().leaf_readers()) >= 2  # one segment from each process
+        # One segment per index batch: five written by forked processes, the rest at the end.
+        assert len(searcher.reader().leaf_readers()) == 6
     assert not find_drift()
     porto = Entity.objects.get(name="Porto").pk
     assert search_count() == size
     assert search_count_of(place=porto) == len(range(0, size, 3))
     assert search_count_of(q="storm", place=porto) == len(range(0, size, 3))
     assert search_count_of(q='"Ship 417 docked"') == 1
+
+
+@pytest.mark.django_db
+def test_a_batch_that_fails_in_the_background_is_reported_and_repairable(write_jsonl, monkeypatch):
+    from archive.ingest import import_paths
+    from search.backends import ArchiveWhooshSearchBackend
+
+    written = ArchiveWhooshSearchBackend.write_documents
+
+    def full_disk_for_the_second_batch(self, docs):
+        if any(doc["title"] == "Harbor bulletin 150" for doc in docs):
+            raise OSError(28, "No space left on device")
+        written(self, docs)
+
+    monkeypatch.setattr(
+        ArchiveWhooshSearchBackend, "write_documents", full_disk_for_the_second_batch
+    )
+    report = import_paths([write_jsonl(_harbor_bulletins(250))], store_batch=50, index_batch=100)
+    assert report.imported == 250
+    assert report.unindexed == 100
+    assert "No space left on device" in report.summary()
+    assert search_count() == 150
+    monkeypatch.undo()
+    check_index()
+    assert not find_drift() and search_count() == 250

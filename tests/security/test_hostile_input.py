@@ -177,7 +177,7 @@ def test_an_import_that_cannot_index_says_so_and_exits_non_zero(tmp_path, monkey
     def unwritable(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied", self.path)
 
-    monkeypatch.setattr(ArchiveWhooshSearchBackend, "update", unwritable)
+    monkeypatch.setattr(ArchiveWhooshSearchBackend, "write_documents", unwritable)
     path = records_file(tmp_path, [GOOD])
     with pytest.raises(CommandError, match=r"could not be indexed .*check_index"):
         call_command("import_articles", str(path), "--workers", "1", stdout=io.StringIO())

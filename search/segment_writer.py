@@ -1,0 +1,152 @@
+"""Writing Whoosh segments a term at a time instead of a posting at a time.
+
+Whoosh's `SegmentWriter` sends every posting (about 300 an article here) through a sorting
+pool on disk, then through `FieldWriter.add_postings`, which reads the document's field length
+back from the column file and checks each posting's types one call at a time: most of an
+import's indexing time (bench/RESULTS.md). `BatchSegmentWriter` keeps a batch's postings in
+memory grouped by term, reads each field's lengths once, and fills Whoosh's own posting blocks
+a block at a time. The files it writes are Whoosh's (same codec, same blocks, same term
+infos), so every reader, `check_index` and merges read them as any other segment.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
+from whoosh.reading import SegmentReader
+from whoosh.util.numeric import byte_to_length
+from whoosh.writing import SegmentWriter
+
+_BYTE_LENGTHS = [0] + [byte_to_length(b) for b in range(1, 256)]
+# Most terms of a batch occur in one or two articles; compressing their tiny blocks cost more
+# than all else of writing them (zlib's set-up per call), for a few bytes saved. A block
+# records its own compression, so readers take both kinds.
+_COMPRESS_FROM = 16
+_COMPRESSION = W3Codec()._compression
+
+
+class _TermPool:
+    """Postings grouped by (field, term): ids, weights and values in the order added, in
+    compact arrays (a 2,000-article batch holds over half a million postings)."""
+
+    def __init__(self) -> None:
+        self.terms: dict[tuple[str, bytes], tuple[array, array, list]] = {}
+
+    def add(self, item) -> None:
+        # item = (fieldname, tbytes, docnum, weight, vbytes), as SegmentWriter gives it
+        fieldname, tbytes, docnum, weight, vbytes = item
+        if docnum < 0:  # Whoosh's marker for spelling words, which the archive does not use
+            return
+        found = self.terms.get((fieldname, tbytes))
+        if found is None:
+            found = self.terms[fieldname, tbytes] = (array("I"), array("d"), [])
+        found[0].append(docnum)
+        found[1].append(weight)
+        found[2].append(vbytes)
+
+    def cleanup(self) -> None:
+        self.terms = {}
+
+
+class BatchSegmentWriter(SegmentWriter):
+    """A SegmentWriter for batches that fit in memory (an index batch of articles)."""
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        self.pool = _TermPool()
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        lengths = _FieldLengths(self.per_document_reader() if self.codec.length_stats else None)
+        writer = self.fieldwriter
+        by_field: dict[str, list[bytes]] = {}
+        for fieldname, tbytes in self.pool.terms:
+            by_field.setdefault(fieldname, []).append(tbytes)
+        for fieldname in sorted(by_field):
+            fieldobj = self.schema[fieldname]
+            writer.start_field(fieldname, fieldobj)
+            field_lengths = lengths.of(fieldname)
+            for tbytes in sorted(by_field[fieldname]):
+                writer.start_term(tbytes)
+                _fill_blocks(writer._postwriter, self.pool.terms[fieldname, tbytes], field_lengths)
+                writer.finish_term()
+            writer.finish_field()
+        writer.close()
+        lengths.close()
+
+
+class _FieldLengths:
+    """Each document's length in each field, read once per field (Whoosh reads it once per
+    posting), as the quantized value `doc_field_length` gives."""
+
+    def __init__(self, reader) -> None:
+        self._reader = reader
+        self._cache: dict[str, list[int] | None] = {}
+
+    def of(self, fieldname: str) -> list[int] | None:
+        if fieldname not in self._cache:
+            column = None
+            if self._reader is not None:
+                column = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            if column is None:
+                self._cache[fieldname] = None
+            else:
+                count = self._reader.doc_count_all()
+                self._cache[fieldname] = [_BYTE_LENGTHS[column[d]] for d in range(count)]
+        return self._cache[fieldname]
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+
+
+def _fill_blocks(postwriter, postings: tuple[array, array, list], lengths) -> None:
+    """Everything `W3PostingsWriter.add_posting` does for these postings of the term that
+    `start_term` began, a block at a time: full blocks are written, the last stays buffered
+    for `finish_postings` (which inlines or writes it)."""
+    ids, weights, values = postings
+    if any(ids[i] >= ids[i + 1] for i in range(len(ids) - 1)):
+        order = sorted(range(len(ids)), key=ids.__getitem__)
+        ids = array("I", [ids[i] for i in order])
+        weights = array("d", [weights[i] for i in order])
+        values = [values[i] for i in order]
+    limit = postwriter._blocklimit
+    for start in range(0, len(ids), limit):
+        end = start + limit
+        block_ids = ids[start:end]
+        postwriter._ids = block_ids
+        block_weights = weights[start:end]
+        postwriter._weights = array("f", block_weights)
+        postwriter._values = [v for v in values[start:end] if v]
+        postwriter._maxweight = max(0, max(block_weights))
+        known = [lengths[d] for d in block_ids if lengths[d]] if lengths is not None else []
+        postwriter._minlength = min(known) if known else None
+        postwriter._maxlength = max(known) if known else 0
+        postwriter._compression = _COMPRESSION if len(block_ids) >= _COMPRESS_FROM else 0
+        if end < len(ids):
+            postwriter._write_block()
+
+
+# Segments written by an import batch (search.indexing.BATCH_SIZE articles) stay as they are:
+# merging them would rewrite every posting again in Python, a cost that grows with the archive
+# (Whoosh's own policy merged most of a 100,000-article index during an import). What is
+# merged is cheap: the small segments single edits leave behind, once there are enough of
+# them, and segments whose documents are mostly replaced or deleted.
+SMALL_SEGMENT = 500
+SMALL_SEGMENTS_TO_MERGE = 10
+
+
+def merge_small_segments(writer, segments: list) -> list:
+    """A Whoosh merge policy: returns the segments kept, after adding the merged ones'
+    live documents to `writer`."""
+    small = [s for s in segments if s.doc_count_all() < SMALL_SEGMENT]
+    mostly_deleted = [
+        s for s in segments if s not in small and s.deleted_count() * 2 > s.doc_count_all()
+    ]
+    merged = mostly_deleted + (small if len(small) >= SMALL_SEGMENTS_TO_MERGE else [])
+    for segment in merged:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in segments if s not in merged]

@@ -1,0 +1,124 @@
+"""The archive's segment writer writes what Whoosh's own writer writes, a term at a time."""
+
+import pytest
+from haystack import connections
+from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
+
+from search import segment_writer
+from search.segment_writer import BatchSegmentWriter
+from tests.factories import make_article
+
+WORDS = [
+    "harbor",
+    "strike",
+    "ferry",
+    "Lisbon",
+    "Porto",
+    "minister",
+    "port",
+    "union",
+    "talks",
+    "dockers",
+    "cargo",
+    "storm",
+]
+
+
+def documents(count: int) -> list[dict]:
+    """Index documents as the backend prepares them: one word in every document (more
+    postings than a block holds), words in some, repeated words, all facet fields."""
+    docs = []
+    for n in range(count):
+        words = [WORDS[(n * k) % len(WORDS)] for k in range(1, 1 + n % 9)]
+        docs.append(
+            {
+                "id": f"archive.article.{n}",
+                "django_ct": "archive.article",
+                "django_id": str(n),
+                "text": f"Harbor report {n}. " + " ".join(words * (1 + n % 3)),
+                "title": f"Harbor report {n}",
+                "title_spelling": f"Harbor report {n}",
+                "person": [f"p{n % 7}", f"p{n % 11}"],
+                "place": [f"g{n % 5}"],
+            }
+        )
+    return docs
+
+
+def written_with(writer_class, schema, folder, docs):
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), schema)
+    writer = writer_class(ix)
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    return ix.reader()
+
+
+def everything(reader) -> dict:
+    found = {}
+    for fieldname, text in reader.all_terms():
+        info = reader.term_info(fieldname, text)
+        matcher = reader.postings(fieldname, text)
+        postings = []
+        while matcher.is_active():
+            postings.append((matcher.id(), matcher.weight(), matcher.value()))
+            matcher.next()
+        found[fieldname, text] = (
+            info.weight(),
+            info.doc_frequency(),
+            info.min_length(),
+            info.max_length(),
+            info.max_weight(),
+            info.min_id(),
+            info.max_id(),
+            postings,
+        )
+    return found
+
+
+@pytest.mark.django_db
+def test_the_segment_holds_exactly_what_whooshs_writer_writes(tmp_path):
+    backend = connections["default"].get_backend()
+    backend.setup()
+    docs = documents(300)
+    stock = written_with(SegmentWriter, backend.schema, tmp_path / "stock", docs)
+    batch = written_with(BatchSegmentWriter, backend.schema, tmp_path / "batch", docs)
+    expected = everything(stock)
+    assert len(expected[("text", b"harbor")][-1]) == 300  # three blocks of postings
+    assert everything(batch) == expected
+    assert list(batch.iter_docs()) == list(stock.iter_docs())
+    for fieldname in ("text", "title"):
+        assert [batch.doc_field_length(d, fieldname) for d in range(300)] == [
+            stock.doc_field_length(d, fieldname) for d in range(300)
+        ]
+
+
+@pytest.mark.django_db
+def test_edits_leave_small_segments_that_are_merged_while_batches_stay(monkeypatch, client):
+    # Segments of under 3 articles are small; merged when 3 of them are there.
+    monkeypatch.setattr(segment_writer, "SMALL_SEGMENT", 3)
+    monkeypatch.setattr(segment_writer, "SMALL_SEGMENTS_TO_MERGE", 3)
+    backend = connections["default"].get_backend()
+
+    def segment_sizes():
+        return sorted(s.doc_count_all() for s in backend.index.refresh()._segments())
+
+    first = make_article("Ferry strike in Lisbon")
+    dockers = make_article("Dockers walk out in Porto")
+    assert segment_sizes() == [1, 1]
+    talks = make_article("Talks resume at the port")
+    assert segment_sizes() == [1, 1, 1]
+    make_article("Cargo piles up")  # three small segments before it: merged into its own
+    assert segment_sizes() == [4]
+    first.title = "Ferry strike ends in Lisbon"
+    first.save()  # replaced: the larger segment keeps its deleted copy until it is mostly gone
+    assert segment_sizes() == [1, 4]
+    assert client.get("/api/search/", {"q": "ferry"}).json()["count"] == 1
+    assert client.get("/api/search/", {"q": "ends"}).json()["count"] == 1
+    dockers.delete()
+    assert segment_sizes() == [1, 4]
+    talks.delete()  # three of its four copies gone: its one live article is written anew
+    assert segment_sizes() == [1, 1]
+    assert client.get("/api/search/").json()["count"] == 2
