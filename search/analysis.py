@@ -10,6 +10,7 @@ kind of text), while queries still go through the analyzer chain, so both sides 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from whoosh.analysis import CharsetFilter, StemmingAnalyzer
@@ -58,6 +59,14 @@ def term_positions(text: str) -> dict[str, list[int]]:
     return positions
 
 
+@dataclass(frozen=True)
+class AnalyzedText:
+    """A text already analyzed (`term_positions`), for a writer in another process: the
+    importing process analyzes while the index writer writes the batch before."""
+
+    positions: dict[str, list[int]]
+
+
 class FoldedStemText(TEXT):
     """A TEXT field with the folded stemming analyzer, indexed without the analyzer chain."""
 
@@ -65,9 +74,13 @@ class FoldedStemText(TEXT):
         super().__init__(analyzer=folded_stemming_analyzer(), **kwargs)
 
     def index(self, value, **kwargs):
-        if not isinstance(value, str) or kwargs:
+        if isinstance(value, AnalyzedText) and not kwargs:
+            positions = value.positions
+        elif isinstance(value, str) and not kwargs:
+            positions = term_positions(value)
+        else:
             yield from super().index(value, **kwargs)
             return
         encode, boost = self.format.encode, self.format.field_boost
-        for term, found in term_positions(value).items():
+        for term, found in positions.items():
             yield term.encode("utf-8"), len(found), len(found) * boost, encode(found)

@@ -50,12 +50,12 @@ from whoosh.support.charset import accent_map
 
 from archive.models import attach_entity_names
 from search import mapped_files
-from search.analysis import FoldedStemText
+from search.analysis import AnalyzedText, FoldedStemText, term_positions
 from search.docvalues import DocValues, DocValuesCache
 from search.facets import FACET_NAMES
 from search.scoring import evaluate, top
 from search.search_indexes import DIGEST_FIELD
-from search.segment_writer import BatchSegmentWriter, merge_small_segments
+from search.segment_writer import BatchSegmentWriter, merge_segments
 from search.spelling import Vocabulary
 
 mapped_files.install()
@@ -150,7 +150,8 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
 
     def prepare_documents(self, index, articles) -> list[dict]:
         """The index documents of these articles, as `write_documents` takes them: this part
-        reads the database, writing them does not."""
+        reads the database and analyzes the text, writing them does neither (so the two can
+        run in different processes, search/indexing.py)."""
         if not self.setup_complete:
             self.setup()
         docs = []
@@ -163,6 +164,9 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
                 continue
             doc = {key: self._from_python(value) for key, value in doc.items() if key != "boost"}
             doc[SPELLING_FIELD] = doc.get(TITLE_FIELD, "")
+            doc[self.content_field_name] = AnalyzedText(
+                term_positions(doc[self.content_field_name])
+            )
             docs.append({key: value for key, value in doc.items() if value not in (None, "")})
         for obj in articles:
             # Each cached mentions queryset refers back to its article: without this cycle
@@ -181,7 +185,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             _delete_ids(writer, [doc[ID] for doc in docs])
             for doc in docs:
                 writer.add_document(**doc)
-            writer.commit(mergetype=merge_small_segments)
+            writer.commit(mergetype=merge_segments)
         except BaseException:
             writer.cancel()
             raise
@@ -196,7 +200,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         writer = self._writer()
         try:
             _delete_ids(writer, identifiers)
-            writer.commit(mergetype=merge_small_segments)
+            writer.commit(mergetype=merge_segments)
         except BaseException:
             writer.cancel()
             raise

@@ -11,7 +11,10 @@ infos), so every reader, `check_index` and merges read them as any other segment
 
 from __future__ import annotations
 
+import heapq
+import math
 from array import array
+from itertools import groupby
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
 from whoosh.reading import SegmentReader
@@ -50,30 +53,109 @@ class _TermPool:
 
 
 class BatchSegmentWriter(SegmentWriter):
-    """A SegmentWriter for batches that fit in memory (an index batch of articles)."""
+    """A SegmentWriter for batches that fit in memory (an index batch of articles).
+
+    Segments it merges (`add_reader`) are not pooled: their stored fields are copied as
+    Whoosh copies them, and their postings are read term by term while the new segment is
+    written, beside the batch's own, so a merge holds one term's postings at a time."""
 
     def __init__(self, ix, **kwargs):
         super().__init__(ix, **kwargs)
         self.pool = _TermPool()
+        self._merged: list[tuple[object, int, dict | None]] = []
+
+    def add_reader(self, reader) -> None:
+        self._check_state()
+        base = self.docnum
+        indexed = {name for name in reader.indexed_field_names() if name in self.schema}
+        docmap = self.write_per_doc(set(self.schema.names()) | indexed, reader)
+        # Merge policies close their reader when this returns: postings are read at the
+        # flush through a reader of our own.
+        own = SegmentReader(self.storage, self.schema, reader.segment())
+        self._merged.append((own, base, docmap))
+        self._added = True
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         lengths = _FieldLengths(self.per_document_reader() if self.codec.length_stats else None)
         writer = self.fieldwriter
-        by_field: dict[str, list[bytes]] = {}
+        own: dict[str, list[bytes]] = {}
         for fieldname, tbytes in self.pool.terms:
-            by_field.setdefault(fieldname, []).append(tbytes)
-        for fieldname in sorted(by_field):
+            own.setdefault(fieldname, []).append(tbytes)
+        fieldnames = set(own)
+        for reader, _, _ in self._merged:
+            fieldnames |= {name for name in reader.indexed_field_names() if name in self.schema}
+        for fieldname in sorted(fieldnames):
             fieldobj = self.schema[fieldname]
             writer.start_field(fieldname, fieldobj)
             field_lengths = lengths.of(fieldname)
-            for tbytes in sorted(by_field[fieldname]):
+            # Each source gives its terms in order, with postings in document order; the
+            # batch's documents come first, then each merged segment's, in turn.
+            sources = [
+                ((t, self.pool.terms[fieldname, t]) for t in sorted(own.get(fieldname, ())))
+            ] + [
+                _segment_postings(reader, fieldname, fieldobj.format, base, docmap)
+                for reader, base, docmap in self._merged
+            ]
+            for tbytes, found in groupby(heapq.merge(*sources, key=_first), key=_first):
                 writer.start_term(tbytes)
-                _fill_blocks(writer._postwriter, self.pool.terms[fieldname, tbytes], field_lengths)
+                _fill_blocks(writer._postwriter, _joined([p for _, p in found]), field_lengths)
                 writer.finish_term()
             writer.finish_field()
         writer.close()
         lengths.close()
+
+    def _close_segment(self) -> None:
+        super()._close_segment()
+        for reader, _, _ in self._merged:
+            reader.close()
+        self._merged = []
+
+
+def _first(item):
+    return item[0]
+
+
+def _joined(postings: list[tuple[array, array, list]]) -> tuple[array, array, list]:
+    if len(postings) == 1:
+        return postings[0]
+    ids, weights, values = array("I"), array("d"), []
+    for more_ids, more_weights, more_values in postings:
+        ids.extend(more_ids)
+        weights.extend(more_weights)
+        values.extend(more_values)
+    return ids, weights, values
+
+
+def _segment_postings(reader, fieldname: str, format_, base: int, docmap: dict | None):
+    """A merged segment's terms of one field, in order, each with its live postings
+    renumbered for the new segment (`docmap` when it has deletions, else `base` + docnum)."""
+    if fieldname not in reader.indexed_field_names():
+        return
+    terms = reader._terms
+    for (name, tbytes), terminfo in terms.items_from(fieldname, b""):
+        if name != fieldname:
+            return
+        matcher = terms._codec.postings_reader(terms._postfile, terminfo, format_)
+        ids, weights, values = array("I"), array("d"), []
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            matcher._read_values()
+            block_values = matcher._values
+            if docmap is None:
+                ids.extend([base + d for d in matcher._ids])
+                weights.extend(list(matcher._weights))
+                values.extend(block_values)
+            else:
+                for i, d in enumerate(matcher._ids):
+                    if d in docmap:
+                        ids.append(docmap[d])
+                        weights.append(matcher._weights[i])
+                        values.append(block_values[i])
+            matcher._next_block()
+        if ids:
+            yield tbytes, (ids, weights, values)
 
 
 class _FieldLengths:
@@ -128,25 +210,40 @@ def _fill_blocks(postwriter, postings: tuple[array, array, list], lengths) -> No
             postwriter._write_block()
 
 
-# Segments written by an import batch (search.indexing.BATCH_SIZE articles) stay as they are:
-# merging them would rewrite every posting again in Python, a cost that grows with the archive
-# (Whoosh's own policy merged most of a 100,000-article index during an import). What is
-# merged is cheap: the small segments single edits leave behind, once there are enough of
-# them, and segments whose documents are mostly replaced or deleted.
+# How segments are merged. Whoosh's own policy merged most of a 100,000-article index during
+# an import, through its posting-by-posting path. Here a segment is merged only with
+# MERGE_FACTOR - 1 others of its tier (tiers grow by MERGE_FACTOR from SMALL_SEGMENT), so
+# each article is rewritten about log10(archive / batch) times in all. The small segments
+# single edits leave behind are merged once there are enough of them, and a segment whose
+# documents are mostly replaced or deleted is written anew.
 SMALL_SEGMENT = 500
 SMALL_SEGMENTS_TO_MERGE = 10
+MERGE_FACTOR = 10
 
 
-def merge_small_segments(writer, segments: list) -> list:
+def merge_segments(writer, segments: list) -> list:
     """A Whoosh merge policy: returns the segments kept, after adding the merged ones'
     live documents to `writer`."""
     small = [s for s in segments if s.doc_count_all() < SMALL_SEGMENT]
-    mostly_deleted = [
-        s for s in segments if s not in small and s.deleted_count() * 2 > s.doc_count_all()
-    ]
-    merged = mostly_deleted + (small if len(small) >= SMALL_SEGMENTS_TO_MERGE else [])
+    large = [s for s in segments if s.doc_count_all() >= SMALL_SEGMENT]
+    merged = [s for s in large if s.deleted_count() * 2 > s.doc_count_all()]
+    if len(small) >= SMALL_SEGMENTS_TO_MERGE:
+        merged += small
+    tiers: dict[int, list] = {}
+    for segment in large:
+        if segment not in merged:
+            tiers.setdefault(_tier(segment), []).append(segment)
+    for _, members in sorted(tiers.items()):
+        if len(members) >= MERGE_FACTOR:
+            merged += members[:MERGE_FACTOR]
+            break
     for segment in merged:
         reader = SegmentReader(writer.storage, writer.schema, segment)
         writer.add_reader(reader)
         reader.close()
     return [s for s in segments if s not in merged]
+
+
+def _tier(segment) -> int:
+    live = segment.doc_count_all() - segment.deleted_count()
+    return int(math.log(max(live, SMALL_SEGMENT) / SMALL_SEGMENT, MERGE_FACTOR))

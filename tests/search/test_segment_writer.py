@@ -5,6 +5,7 @@ from haystack import connections
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
+from archive.models import Article
 from search import segment_writer
 from search.segment_writer import BatchSegmentWriter
 from tests.factories import make_article
@@ -93,6 +94,57 @@ def test_the_segment_holds_exactly_what_whooshs_writer_writes(tmp_path):
         assert [batch.doc_field_length(d, fieldname) for d in range(300)] == [
             stock.doc_field_length(d, fieldname) for d in range(300)
         ]
+
+
+@pytest.mark.django_db
+def test_a_merged_segment_holds_exactly_what_whooshs_merge_writes(tmp_path):
+    backend = connections["default"].get_backend()
+    backend.setup()
+    docs = documents(400)
+    readers = {}
+    for name, writer_class in (("stock", SegmentWriter), ("batch", BatchSegmentWriter)):
+        (tmp_path / name).mkdir()
+        ix = whoosh_index.create_in(str(tmp_path / name), backend.schema)
+        for part in range(3):  # three segments, then some documents of the second deleted
+            writer = writer_class(ix)
+            for doc in docs[part * 100 : part * 100 + 100]:
+                writer.add_document(**doc)
+            writer.commit(merge=False)
+        writer = writer_class(ix)
+        for docnum in range(100, 200, 3):
+            writer.delete_document(docnum)
+        for doc in docs[300:]:
+            writer.add_document(**doc)
+        writer.commit(optimize=True)  # Whoosh's policy: every segment into the new one
+        readers[name] = ix.reader()
+    stock, batch = readers["stock"], readers["batch"]
+    assert len(batch.leaf_readers()) == 1 and batch.doc_count() == 400 - 34
+    assert everything(batch) == everything(stock)
+    assert list(batch.iter_docs()) == list(stock.iter_docs())
+
+
+@pytest.mark.django_db
+def test_import_segments_are_merged_by_tiers(monkeypatch, client):
+    monkeypatch.setattr(segment_writer, "SMALL_SEGMENT", 2)
+    monkeypatch.setattr(segment_writer, "MERGE_FACTOR", 3)
+    backend = connections["default"].get_backend()
+    index = connections["default"].get_unified_index().get_index(Article)
+    articles = [make_article(f"Harbor bulletin {n}", place=("Lisbon",)) for n in range(26)]
+
+    def segment_sizes():
+        return sorted(s.doc_count_all() for s in backend.index.refresh()._segments())
+
+    backend.clear()
+    sizes = []
+    for start in range(0, 26, 2):  # batches of two, as an import writes them
+        backend.write_documents(backend.prepare_documents(index, articles[start : start + 2]))
+        sizes.append(segment_sizes())
+    # Three segments of a tier are merged with the next batch into one of the next tier.
+    assert sizes[2:5] == [[2, 2, 2], [8], [2, 8]]
+    assert sizes[-2:] == [[8, 8, 8], [26]]
+    data = client.get("/api/search/", {"q": "bulletin"}).json()
+    assert data["count"] == 26 and data["facets"]["place"][0]["count"] == 26
+    assert client.get("/api/search/", {"q": '"bulletin 17"'}).json()["count"] == 1
 
 
 @pytest.mark.django_db
