@@ -55,7 +55,13 @@ from search.docvalues import DocValues, DocValuesCache
 from search.facets import FACET_NAMES
 from search.scoring import evaluate, top
 from search.search_indexes import DIGEST_FIELD
-from search.segment_writer import BatchSegmentWriter, merge_segments
+from search.segment_writer import (
+    BatchSegmentWriter,
+    StagedSegment,
+    merge_small_segments,
+    merge_tiers,
+    needs_tier_merge,
+)
 from search.spelling import Vocabulary
 
 mapped_files.install()
@@ -185,10 +191,44 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             _delete_ids(writer, [doc[ID] for doc in docs])
             for doc in docs:
                 writer.add_document(**doc)
-            writer.commit(mergetype=merge_segments)
+            writer.commit(mergetype=merge_small_segments)
         except BaseException:
             writer.cancel()
             raise
+        self._save_doc_values()
+
+    def stage_documents(self, docs: list[dict], staged: StagedSegment | None) -> StagedSegment:
+        """Add new documents to a segment staged beside the index (`publish_staged` adds it),
+        starting one if `staged` is None. Documents the index already holds are replaced at
+        once, the usual way."""
+        if not self.setup_complete:
+            self.setup()
+        self.index = self.index.refresh()
+        with self.index.reader() as reader:
+            known = {doc[ID] for doc in docs if (ID, doc[ID]) in reader}
+        self.write_documents([doc for doc in docs if doc[ID] in known])
+        staged = staged or StagedSegment(self.index)
+        staged.add([doc for doc in docs if doc[ID] not in known])
+        return staged
+
+    def publish_staged(self, staged: StagedSegment) -> None:
+        """Add a staged segment to the index; then, if a tier of segments is full, merge it
+        (a cost the import that staged it pays, not an edit)."""
+        try:
+            staged.publish(WRITE_LOCK_TIMEOUT)
+        except LockError as exc:
+            staged.discard()
+            raise SearchBackendError(
+                f"The search index stayed locked by another writer for {WRITE_LOCK_TIMEOUT:.0f} s."
+            ) from exc
+        self.index = self.index.refresh()
+        if needs_tier_merge(self.index._segments()):
+            writer = self._writer()
+            try:
+                writer.commit(mergetype=merge_tiers)
+            except BaseException:
+                writer.cancel()
+                raise
         self._save_doc_values()
 
     def remove(self, obj_or_string, commit=True):
@@ -200,7 +240,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         writer = self._writer()
         try:
             _delete_ids(writer, identifiers)
-            writer.commit(mergetype=merge_segments)
+            writer.commit(mergetype=merge_small_segments)
         except BaseException:
             writer.cancel()
             raise

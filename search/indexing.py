@@ -6,6 +6,7 @@ import contextlib
 import gc
 import logging
 import multiprocessing
+import os
 from collections.abc import Iterable
 
 from haystack import connections
@@ -18,6 +19,12 @@ logger = logging.getLogger(__name__)
 # One index commit (one Whoosh segment) per batch: larger segments cost less per article to
 # write; 2,000 articles' postings take about 150 MB while they are written.
 BATCH_SIZE = 2000
+# An import's batches written in the background go into one segment until it holds this many
+# articles (about 250 MB of postings while it is written): a 100,000-article import writes
+# seven segments and merges none, while 2,000-article segments had to be merged (rewritten)
+# ten at a time, at 1.8 ms an article each time (bench/RESULTS.md). The articles become
+# searchable when their segment is published.
+SEGMENT_ARTICLES = 15_000
 
 
 def _backend_and_index(using: str = "default"):
@@ -28,9 +35,9 @@ def _backend_and_index(using: str = "default"):
 def index_articles(ids: Iterable[int], using: str = "default", background: bool = False) -> None:
     """Index these articles as they are now; ids of deleted articles leave the index.
 
-    With `background`, the last batch is written by a forked process while the caller goes
-    on (an import storing its next batch); whatever indexes next waits for it first, and
-    `finish_background` waits for it explicitly."""
+    With `background`, the last batch goes to the background writer (an import's batches:
+    see _BackgroundWriter) while the caller goes on; `finish_background`, which anything
+    indexing in the foreground calls first, publishes what it holds and waits for it."""
     backend, index = _backend_and_index(using)
     ids = sorted(set(ids))
     for start in range(0, len(ids), BATCH_SIZE):
@@ -59,79 +66,116 @@ def unindex_articles(ids: Iterable[int], using: str = "default") -> None:
 
 
 def finish_background() -> None:
-    """Wait for a batch being written in the background and stop the writing process; a
-    failure is announced with `indexing_failed`, as for any batch."""
+    """Publish what the background writer holds, wait for it and stop it; a failure is
+    announced with `indexing_failed` for every article it had not published."""
     _BACKGROUND.finish()
 
 
 class _BackgroundWriter:
-    """A forked process that writes batches of documents into the index, one at a time,
-    while this one goes on.
+    """A forked process that writes an import's batches into the index while the import
+    goes on: each batch is added to a segment staged beside the index, published once it
+    holds SEGMENT_ARTICLES articles, or at `finish`.
 
-    Documents are prepared (read from the database) here and sent over a pipe, so the
-    child touches only the index files. It is forked once, at the first batch, and lives
+    Documents are prepared (read from the database, analyzed) here and sent over a pipe, so
+    the child touches only the index files. It is forked once, at the first batch, and lives
     until `finish`: a child forked per batch would share, page by page, whatever this
     process holds at that moment, and every page either of them touched would be copied."""
 
     def __init__(self) -> None:
         self._process = None
         self._connection = None
-        self._ids: list[int] | None = None
+        self._waiting = False
+        self._unpublished: list[int] = []
 
     def start(self, backend, docs: list[dict], ids: list[int]) -> None:
-        self._wait()  # batches commit in the order they were stored
+        self._wait()  # batches are written in the order they were stored
         if self._process is None:
             context = multiprocessing.get_context("fork")
             self._connection, child_end = context.Pipe()
-            self._process = context.Process(target=_serve, args=(backend, child_end), daemon=True)
+            self._process = context.Process(
+                target=_serve, args=(backend, child_end, os.getpid()), daemon=True
+            )
             self._process.start()
             child_end.close()
-        self._connection.send(docs)
-        self._ids = ids
+        self._send(docs)
+        self._unpublished += ids
 
     def finish(self) -> None:
         self._wait()
-        if self._process is not None:
-            process, connection = self._process, self._connection
-            self._process = self._connection = None
-            with contextlib.suppress(OSError):  # it has ended already
-                connection.send(None)
-            process.join()
-            connection.close()
+        if self._process is None:
+            return
+        if self._unpublished:
+            self._send("publish")
+            self._wait()
+        process, connection = self._process, self._connection
+        self._process = self._connection = None
+        with contextlib.suppress(OSError):  # it has ended already
+            connection.send(None)
+        process.join()
+        connection.close()
+
+    def _send(self, message) -> None:
+        # If it has died, _wait reports the batches it did not publish.
+        with contextlib.suppress(OSError):
+            self._connection.send(message)
+        self._waiting = True
 
     def _wait(self) -> None:
-        if self._ids is None:
+        if not self._waiting:
             return
-        ids, self._ids = self._ids, None
+        self._waiting = False
         try:
-            error = self._connection.recv()
+            error, published = self._connection.recv()
         except (EOFError, OSError):
-            error = "the indexing process ended without an answer"
+            error, published = "the indexing process ended without an answer", True
         if error:
+            ids = self._unpublished
             logger.error("Could not index articles %s in the background: %s", ids[:20], error)
             indexing_failed.send(sender=Article, ids=ids, error=error)
+        if published:
+            self._unpublished = []
 
 
-def _serve(backend, connection) -> None:
+def _serve(backend, connection, parent: int) -> None:
+    staged = None
     while True:
-        try:
-            docs = connection.recv()
-        except EOFError:  # the importing process has died
+        # A killed importer cannot say goodbye, and other children it forked may keep the
+        # pipe open: the writer also stops when its parent is gone, publishing what it has.
+        while not connection.poll(1.0):
+            if os.getppid() != parent:
+                message = "publish" if staged else None
+                break
+        else:
+            try:
+                message = connection.recv()
+            except EOFError:
+                message = "publish" if staged else None
+        if message is None:
             return
-        if docs is None:
-            return
-        # Half a million posting tuples a batch, with no cycles among them: the cycle
+        # Half a million posting arrays a batch and no cycles among them: the cycle
         # collector would only scan them again and again, so it runs once per batch.
         gc.disable()
         try:
-            backend.write_documents(docs)
+            if message != "publish":
+                staged = backend.stage_documents(message, staged)
+            published = message == "publish" or staged.count >= SEGMENT_ARTICLES
+            if published and staged is not None:
+                backend.publish_staged(staged)
+                staged = None
         except BaseException as exc:
-            connection.send(f"{type(exc).__name__}: {exc}")
+            if staged is not None:
+                staged.discard()
+                staged = None
+            answer = (f"{type(exc).__name__}: {exc}", True)
         else:
-            connection.send("")
-        del docs
+            answer = ("", published)
+        del message
         gc.enable()
         gc.collect()
+        with contextlib.suppress(OSError):
+            connection.send(answer)
+        if os.getppid() != parent:
+            return
 
 
 _BACKGROUND = _BackgroundWriter()

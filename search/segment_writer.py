@@ -13,11 +13,18 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
+import shutil
+import uuid
 from array import array
 from itertools import groupby
+from pathlib import Path
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC, LockError, clean_files
 from whoosh.reading import SegmentReader
+from whoosh.util.filelock import try_for
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
@@ -29,12 +36,45 @@ _COMPRESS_FROM = 16
 _COMPRESSION = W3Codec()._compression
 
 
+class _Values:
+    """A term's posting values (encoded positions) in one buffer: as a bytes object each,
+    they took three times the memory of the bytes themselves (20,000 articles hold about six
+    million postings)."""
+
+    __slots__ = ("data", "ends")
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.ends = array("I")
+
+    def append(self, value: bytes | None) -> None:
+        if value:
+            self.data += value
+        self.ends.append(len(self.data))
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, index: slice) -> list[bytes]:
+        start, stop, _ = index.indices(len(self.ends))
+        data, ends = self.data, self.ends
+        begin = ends[start - 1] if start else 0
+        values = []
+        for end in ends[start:stop]:
+            values.append(bytes(data[begin:end]))
+            begin = end
+        return values
+
+    def __iter__(self):
+        return iter(self[:])
+
+
 class _TermPool:
     """Postings grouped by (field, term): ids, weights and values in the order added, in
     compact arrays (a 2,000-article batch holds over half a million postings)."""
 
     def __init__(self) -> None:
-        self.terms: dict[tuple[str, bytes], tuple[array, array, list]] = {}
+        self.terms: dict[tuple[str, bytes], tuple[array, array, _Values]] = {}
 
     def add(self, item) -> None:
         # item = (fieldname, tbytes, docnum, weight, vbytes), as SegmentWriter gives it
@@ -43,7 +83,7 @@ class _TermPool:
             return
         found = self.terms.get((fieldname, tbytes))
         if found is None:
-            found = self.terms[fieldname, tbytes] = (array("I"), array("d"), [])
+            found = self.terms[fieldname, tbytes] = (array("I"), array("d"), _Values())
         found[0].append(docnum)
         found[1].append(weight)
         found[2].append(vbytes)
@@ -192,7 +232,8 @@ def _fill_blocks(postwriter, postings: tuple[array, array, list], lengths) -> No
         order = sorted(range(len(ids)), key=ids.__getitem__)
         ids = array("I", [ids[i] for i in order])
         weights = array("d", [weights[i] for i in order])
-        values = [values[i] for i in order]
+        listed = values[:]
+        values = [listed[i] for i in order]
     limit = postwriter._blocklimit
     for start in range(0, len(ids), limit):
         end = start + limit
@@ -211,32 +252,49 @@ def _fill_blocks(postwriter, postings: tuple[array, array, list], lengths) -> No
 
 
 # How segments are merged. Whoosh's own policy merged most of a 100,000-article index during
-# an import, through its posting-by-posting path. Here a segment is merged only with
-# MERGE_FACTOR - 1 others of its tier (tiers grow by MERGE_FACTOR from SMALL_SEGMENT), so
-# each article is rewritten about log10(archive / batch) times in all. The small segments
-# single edits leave behind are merged once there are enough of them, and a segment whose
-# documents are mostly replaced or deleted is written anew.
+# an import, through its posting-by-posting path. Here, once a tier (tiers grow by
+# MERGE_FACTOR from SMALL_SEGMENT) holds MERGE_FACTOR segments, they are merged into the next
+# segment written, so each article is rewritten about log10(archive / batch) times in all.
+# The small segments single edits leave behind are merged once there are enough of them,
+# and a segment whose documents are mostly replaced or deleted is written anew.
 SMALL_SEGMENT = 500
 SMALL_SEGMENTS_TO_MERGE = 10
 MERGE_FACTOR = 10
 
 
-def merge_segments(writer, segments: list) -> list:
-    """A Whoosh merge policy: returns the segments kept, after adding the merged ones'
-    live documents to `writer`."""
+def merge_small_segments(writer, segments: list) -> list:
+    """The merge policy of every commit: the small segments once there are enough of them,
+    and segments mostly replaced or deleted. Returns the segments kept, after adding the
+    merged ones' live documents to `writer`."""
     small = [s for s in segments if s.doc_count_all() < SMALL_SEGMENT]
-    large = [s for s in segments if s.doc_count_all() >= SMALL_SEGMENT]
-    merged = [s for s in large if s.deleted_count() * 2 > s.doc_count_all()]
+    merged = [s for s in segments if s not in small and s.deleted_count() * 2 > s.doc_count_all()]
     if len(small) >= SMALL_SEGMENTS_TO_MERGE:
         merged += small
+    return _merge(writer, segments, merged)
+
+
+def merge_tiers(writer, segments: list) -> list:
+    """The merge policy after an import's segment is published (by the import's writer, not
+    by an edit): the first tier holding MERGE_FACTOR segments is merged."""
+    return _merge(writer, segments, _full_tier(segments))
+
+
+def needs_tier_merge(segments: list) -> bool:
+    return bool(_full_tier(segments))
+
+
+def _full_tier(segments: list) -> list:
     tiers: dict[int, list] = {}
-    for segment in large:
-        if segment not in merged:
+    for segment in segments:
+        if segment.doc_count_all() >= SMALL_SEGMENT:
             tiers.setdefault(_tier(segment), []).append(segment)
     for _, members in sorted(tiers.items()):
         if len(members) >= MERGE_FACTOR:
-            merged += members[:MERGE_FACTOR]
-            break
+            return members[:MERGE_FACTOR]
+    return []
+
+
+def _merge(writer, segments: list, merged: list) -> list:
     for segment in merged:
         reader = SegmentReader(writer.storage, writer.schema, segment)
         writer.add_reader(reader)
@@ -247,3 +305,52 @@ def merge_segments(writer, segments: list) -> list:
 def _tier(segment) -> int:
     live = segment.doc_count_all() - segment.deleted_count()
     return int(math.log(max(live, SMALL_SEGMENT) / SMALL_SEGMENT, MERGE_FACTOR))
+
+
+class StagedSegment:
+    """Documents written into a segment of their own, in a folder beside the index, without
+    holding the index's write lock; `publish` adds the finished segment to the index, under
+    the lock for only as long as that takes. Several batches can go into one segment, so an
+    import writes a few large segments (cheaper per article, nothing to merge) while edits
+    made meanwhile still get the lock at once."""
+
+    def __init__(self, ix):
+        self._main = ix
+        # A dot folder: Whoosh's clean-up of other commits ignores it.
+        self.folder = Path(ix.storage.folder) / f".staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        staging = FileStorage(str(self.folder)).create()
+        self._ix = staging.create_index(ix.schema, indexname=ix.indexname)
+        self._writer = BatchSegmentWriter(self._ix)
+        self.count = 0
+
+    def add(self, docs: list[dict]) -> None:
+        for doc in docs:
+            self._writer.add_document(**doc)
+        self.count += len(docs)
+
+    def publish(self, timeout: float) -> None:
+        """Finish the segment and add it to the index; raises LockError when the index
+        stays locked for `timeout` seconds."""
+        self._writer.commit(merge=False)
+        (segment,) = self._ix._segments()
+        lock = self._main.lock("WRITELOCK")
+        if not try_for(lock.acquire, timeout=timeout, delay=0.1):
+            raise LockError
+        try:
+            toc = self._main._read_toc()
+            for name in os.listdir(self.folder):
+                if name.startswith(segment.segment_id()):
+                    os.replace(self.folder / name, Path(self._main.storage.folder) / name)
+            segments = [*toc.segments, segment]
+            TOC(toc.schema, segments, toc.generation + 1).write(
+                self._main.storage, self._main.indexname
+            )
+            clean_files(self._main.storage, self._main.indexname, toc.generation + 1, segments)
+        finally:
+            lock.release()
+        self.discard()
+
+    def discard(self) -> None:
+        if not self._writer.is_closed:
+            self._writer.cancel()
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -106,6 +106,11 @@ def test_killed_import_leaves_nothing_check_index_cannot_repair(child_archive, t
     importer.send_signal(signal.SIGKILL)
     importer.wait()
     assert 0 < child_archive.stored_articles() < 30_000
+    # Its index writer finishes the batch it has, then stops: none of it stays behind.
+    deadline = time.monotonic() + 60
+    while processes_running(str(corpus)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not processes_running(str(corpus))
 
     repair = child_archive.manage("check_index")
     assert repair.returncode == 0, repair.stderr
@@ -119,6 +124,21 @@ def test_killed_import_leaves_nothing_check_index_cannot_repair(child_archive, t
         "The index matches the database." in child_archive.manage("check_index", "--dry-run").stdout
     )
     assert child_archive.stored_articles() == 30_000
+
+
+def processes_running(argument: str) -> list[int]:
+    """Ids of live processes started with this argument (forked children keep it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes() if entry.name.isdigit() else b""
+            started_so = argument.encode() in cmdline
+            zombie = started_so and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        except OSError:
+            continue
+        if started_so and not zombie:
+            found.append(int(entry.name))
+    return found
 
 
 def ferry_records(count: int) -> list[dict]:
@@ -265,15 +285,19 @@ def _harbor_bulletins(size: int) -> list[dict]:
 
 
 @pytest.mark.django_db
-def test_an_import_indexed_in_the_background_is_indexed_exactly(write_jsonl):
+def test_an_import_indexed_in_the_background_is_indexed_exactly(write_jsonl, monkeypatch):
     from archive.ingest import import_paths
 
+    monkeypatch.setattr("search.indexing.SEGMENT_ARTICLES", 200)
     size = 537
     report = import_paths([write_jsonl(_harbor_bulletins(size))], store_batch=50, index_batch=100)
     assert report.imported == size and not report.unindexed
-    with connections["default"].get_backend().index.refresh().searcher() as searcher:
-        # One segment per index batch: five written by forked processes, the rest at the end.
-        assert len(searcher.reader().leaf_readers()) == 6
+    backend = connections["default"].get_backend()
+    # Five batches of 100 written in the background, published two at a time and at the
+    # end; the last 37 written by the import itself.
+    sizes = sorted(s.doc_count_all() for s in backend.index.refresh()._segments())
+    assert sizes == [37, 100, 200, 200]
+    assert not list(Path(backend.path).glob(".staging*"))
     assert not find_drift()
     porto = Entity.objects.get(name="Porto").pk
     assert search_count() == size
@@ -287,21 +311,23 @@ def test_a_batch_that_fails_in_the_background_is_reported_and_repairable(write_j
     from archive.ingest import import_paths
     from search.backends import ArchiveWhooshSearchBackend
 
-    written = ArchiveWhooshSearchBackend.write_documents
+    staged = ArchiveWhooshSearchBackend.stage_documents
 
-    def full_disk_for_the_second_batch(self, docs):
+    def full_disk_for_the_second_batch(self, docs, segment):
         if any(doc["title"] == "Harbor bulletin 150" for doc in docs):
             raise OSError(28, "No space left on device")
-        written(self, docs)
+        return staged(self, docs, segment)
 
     monkeypatch.setattr(
-        ArchiveWhooshSearchBackend, "write_documents", full_disk_for_the_second_batch
+        ArchiveWhooshSearchBackend, "stage_documents", full_disk_for_the_second_batch
     )
     report = import_paths([write_jsonl(_harbor_bulletins(250))], store_batch=50, index_batch=100)
     assert report.imported == 250
-    assert report.unindexed == 100
+    # The segment held the first two batches when the second failed; the last 50 are
+    # written by the import itself.
+    assert report.unindexed == 200
     assert "No space left on device" in report.summary()
-    assert search_count() == 150
+    assert search_count() == 50
     monkeypatch.undo()
     check_index()
     assert not find_drift() and search_count() == 250

@@ -129,21 +129,22 @@ def test_import_segments_are_merged_by_tiers(monkeypatch, client):
     monkeypatch.setattr(segment_writer, "MERGE_FACTOR", 3)
     backend = connections["default"].get_backend()
     index = connections["default"].get_unified_index().get_index(Article)
-    articles = [make_article(f"Harbor bulletin {n}", place=("Lisbon",)) for n in range(26)]
+    articles = [make_article(f"Harbor bulletin {n}", place=("Lisbon",)) for n in range(20)]
 
     def segment_sizes():
         return sorted(s.doc_count_all() for s in backend.index.refresh()._segments())
 
     backend.clear()
     sizes = []
-    for start in range(0, 26, 2):  # batches of two, as an import writes them
-        backend.write_documents(backend.prepare_documents(index, articles[start : start + 2]))
+    for start in range(0, 20, 2):  # segments of two, as an import's writer publishes them
+        docs = backend.prepare_documents(index, articles[start : start + 2])
+        backend.publish_staged(backend.stage_documents(docs, None))
         sizes.append(segment_sizes())
-    # Three segments of a tier are merged with the next batch into one of the next tier.
-    assert sizes[2:5] == [[2, 2, 2], [8], [2, 8]]
-    assert sizes[-2:] == [[8, 8, 8], [26]]
+    # Once a tier holds three segments, they are merged into one of the next tier.
+    assert sizes[1:4] == [[2, 2], [6], [2, 6]]
+    assert sizes[-2:] == [[6, 6, 6], [2, 18]]
     data = client.get("/api/search/", {"q": "bulletin"}).json()
-    assert data["count"] == 26 and data["facets"]["place"][0]["count"] == 26
+    assert data["count"] == 20 and data["facets"]["place"][0]["count"] == 20
     assert client.get("/api/search/", {"q": '"bulletin 17"'}).json()["count"] == 1
 
 
