@@ -49,7 +49,7 @@ from whoosh.qparser import (
 from whoosh.support.charset import accent_map
 
 from archive.models import attach_entity_names
-from search import mapped_files
+from search import mapped_files, reader_reuse
 from search.analysis import AnalyzedText, FoldedStemText, term_positions
 from search.docvalues import DocValues, DocValuesCache
 from search.facets import FACET_NAMES
@@ -65,6 +65,7 @@ from search.segment_writer import (
 from search.spelling import Vocabulary
 
 mapped_files.install()
+reader_reuse.install()
 logger = logging.getLogger(__name__)
 
 FACET_FIELDS = FACET_NAMES
