@@ -16,8 +16,8 @@ from archive.models import Article
 from archive.signals import indexing_failed
 
 logger = logging.getLogger(__name__)
-# One index commit (one Whoosh segment) per batch: larger segments cost less per article to
-# write; 2,000 articles' postings take about 150 MB while they are written.
+# Articles read from the database, prepared and written (one commit) at a time; also what an
+# import hands the background writer at a time.
 BATCH_SIZE = 2000
 # An import's batches written in the background go into one segment until it holds this many
 # articles (about 250 MB of postings while it is written): a 100,000-article import writes
