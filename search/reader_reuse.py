@@ -23,7 +23,9 @@ def _key(segment) -> tuple[str, int]:
 def _reader(cls, storage, schema, segments, generation, reuse=None):
     reusable = {}
     if reuse:
-        reusable = {_key(r.segment()): r for r, _ in reuse.leaf_readers()}
+        # An empty index's reader has no segment: nothing to keep.
+        leaves = [r for r, _ in reuse.leaf_readers() if r.segment() is not None]
+        reusable = {_key(r.segment()): r for r in leaves}
     try:
         if not segments:
             return EmptyReader(schema)
