@@ -28,10 +28,10 @@ DEDUP_BATCH = 256
 # lookahead), so only the last batch is not hidden behind extraction: small batches keep
 # that tail short.
 STORE_BATCH = 500
-# The index hears of stored articles in larger batches: each index commit writes a segment
-# whose cost grows with its distinct terms more than with its articles, and few large
-# segments need no merging. 2,000 halved the main process's indexing time against 500
-# (bench/RESULTS.md). If an import dies, check_index indexes what it stored meanwhile.
+# The index hears of stored articles in larger batches (`bulk=True`: the search app writes
+# them in the background while the import stores the next). Each batch is prepared for the
+# index in one go, which costs less per article than 500 at a time (bench/RESULTS.md). If an
+# import dies, check_index indexes what it stored meanwhile.
 INDEX_BATCH = 2000
 IMPORT_GC_THRESHOLD = 50_000
 
