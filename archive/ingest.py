@@ -29,9 +29,8 @@ DEDUP_BATCH = 256
 # that tail short.
 STORE_BATCH = 500
 # The index hears of stored articles in larger batches (`bulk=True`: the search app writes
-# them in the background while the import stores the next). Each batch is prepared for the
-# index in one go, which costs less per article than 500 at a time (bench/RESULTS.md). If an
-# import dies, check_index indexes what it stored meanwhile.
+# them in the background while the import stores the next). If an import dies, check_index
+# indexes what it stored meanwhile.
 INDEX_BATCH = 2000
 IMPORT_GC_THRESHOLD = 50_000
 
