@@ -226,14 +226,11 @@ class _FieldLengths:
 def _fill_blocks(postwriter, postings: tuple[array, array, list], lengths) -> None:
     """Everything `W3PostingsWriter.add_posting` does for these postings of the term that
     `start_term` began, a block at a time: full blocks are written, the last stays buffered
-    for `finish_postings` (which inlines or writes it)."""
+    for `finish_postings` (which inlines or writes it).
+
+    The postings are in document order by construction: a batch's documents are numbered
+    as they are added, and each merged segment's come after them, in turn."""
     ids, weights, values = postings
-    if any(ids[i] >= ids[i + 1] for i in range(len(ids) - 1)):
-        order = sorted(range(len(ids)), key=ids.__getitem__)
-        ids = array("I", [ids[i] for i in order])
-        weights = array("d", [weights[i] for i in order])
-        listed = values[:]
-        values = [listed[i] for i in order]
     limit = postwriter._blocklimit
     for start in range(0, len(ids), limit):
         end = start + limit
