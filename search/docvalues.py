@@ -167,6 +167,11 @@ class DocValues:
         if by_name:
             order = sorted(nonzero, key=lambda t: column.terms[t])
         else:
+            if limit is not None and 0 < limit < len(nonzero):
+                # Only terms counting at least the limit-th largest count can be shown: sort
+                # those, not all 20,000 organizations.
+                cut = len(nonzero) - limit
+                nonzero = nonzero[counts[nonzero] >= np.partition(counts[nonzero], cut)[cut]]
             order = nonzero[np.lexsort((nonzero, -counts[nonzero]))]
         if limit is not None:
             order = order[:limit]

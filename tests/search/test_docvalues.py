@@ -39,3 +39,27 @@ def test_a_long_span_of_few_days_gives_the_same_buckets():
         (datetime(1987, 3, 2), 2),
         (datetime(9999, 12, 31), 1),
     ]
+
+
+class _Counted:
+    """A column whose counts are given: top_terms' ranking alone is under test."""
+
+    def __init__(self, counts: list[int]):
+        self.terms = [f"t{n}" for n in range(len(counts))]
+        self.term_ids = {t: n for n, t in enumerate(self.terms)}
+        self._counts = np.array(counts)
+
+    def counts(self, mask):
+        return self._counts
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 4, 5, 6, 7, 50])
+def test_a_limited_facet_is_the_head_of_the_full_ranking(limit):
+    # Ties at the cut (three terms count 4) keep the order of the full ranking: count, then term.
+    counts = [4, 0, 9, 4, 1, 4, 9, 2]
+    everything = np.ones(1, bool)
+    docs = DocValues(everything, {"place": _Counted(counts)}, {}, {}, np.arange(1))
+    full = docs.top_terms("place", everything)
+    assert full[:4] == [("t2", 9), ("t6", 9), ("t0", 4), ("t3", 4)]
+    assert len(full) == 7  # terms nobody holds are not listed
+    assert docs.top_terms("place", everything, limit=limit) == full[:limit]
