@@ -238,6 +238,7 @@ class DocValuesCache:
         self._segments: dict[str, _SegmentValues] = {}
         self._tables = {field: _TermTable() for field in term_fields}
         self._combined: tuple[tuple, DocValues] | None = None
+        self._joined: _Joined | None = None
         self._lock = threading.Lock()
 
     def save_segments(self, searcher) -> None:
@@ -260,6 +261,7 @@ class DocValuesCache:
             self._segments.clear()
             self._tables = {field: _TermTable() for field in self.term_fields}
             self._combined = None
+            self._joined = None
 
     def for_searcher(self, searcher) -> DocValues:
         leaves = leaf_readers(searcher)
@@ -380,25 +382,111 @@ class DocValuesCache:
 
     def _combine(self, leaves) -> DocValues:
         segments = [(self._segments[r.segment().segment_id()], offset, r) for r, offset in leaves]
+        segids = [reader.segment().segment_id() for _, _, reader in segments]
+        joined = self._joined
+        if joined is None or segids[: len(joined.segids)] != joined.segids:
+            # A merge took segments away: join them all again.
+            for table in self._tables.values():
+                table.forget_except(set(segids))
+            joined = self._joined = _Joined(self)
+        for segment, offset, reader in segments[len(joined.segids) :]:
+            joined.append(reader.segment().segment_id(), segment, offset)
         size = sum(s.size for s, _, _ in segments)
         live = np.ones(size, dtype=bool)
         for _, offset, reader in segments:
             if reader.has_deletions():
                 deleted = np.fromiter(reader.segment().deleted_docs(), dtype=np.int64)
                 live[deleted + offset] = False
-        current = {reader.segment().segment_id() for _, _, reader in segments}
-        for table in self._tables.values():
-            table.forget_except(current)
-        columns = {
-            field: _column_of(field, segments, self._tables[field]) for field in self.term_fields
-        }
-        parts = [segment for segment, _, _ in segments]
-        dates = {f: _joined([p.dates[f] for p in parts], np.int64) for f in self.date_fields}
+        return joined.doc_values(live)
+
+
+class _Growing:
+    """A column of concatenated segment arrays that grows at its end. Each generation gets a
+    view of its first entries, and a new segment is written after every view's end: a commit
+    costs its own segment's entries, not a copy of all the others (at 100,000 articles, the
+    first search after a commit spent 120 ms copying)."""
+
+    def __init__(self, dtype):
+        self._buffer = np.empty(0, dtype)
+        self.size = 0
+
+    def extend(self, piece: np.ndarray, closing: int | None = None) -> np.ndarray:
+        """This generation's view with `piece` added, and `closing` after it when given (a
+        starts array's end, which is where the next piece's first start will say the same)."""
+        end = self.size + len(piece)
+        needed = end + (closing is not None)
+        if needed > len(self._buffer):
+            grown = np.empty(needed + needed // 4, self._buffer.dtype)
+            grown[: self.size] = self._buffer[: self.size]
+            self._buffer = grown
+        self._buffer[self.size : end] = piece
+        if closing is not None:
+            self._buffer[end] = closing
+        self.size = end
+        return self._buffer[:needed]
+
+
+class _Joined:
+    """The segments of an index generation joined, in index order, as DocValues reads them."""
+
+    def __init__(self, cache: DocValuesCache):
+        self.cache = cache
+        self.segids: list[str] = []
+        fields = cache.term_fields
+        self.docs = {f: _Growing(np.int64) for f in fields}  # global doc numbers
+        self.values = {f: _Growing(np.int64) for f in fields}  # column ordinals, by term
+        self.by_doc = {f: _Growing(np.int64) for f in fields}  # column ordinals, by document
+        self.doc_starts = {f: _Growing(np.int64) for f in fields}
+        self.parts: dict[str, list[tuple[int, np.ndarray, np.ndarray]]] = {f: [] for f in fields}
+        self.dates = {f: _Growing(np.int64) for f in cache.date_fields}
+        self.lengths = {f: _Growing(np.float32) for f in cache.text_fields}
+        self.keys = _Growing(np.int64)
+        self.views: dict = {}
+
+    def append(self, segid: str, segment: _SegmentValues, offset: int) -> None:
+        views = self.views
+        for field in self.cache.term_fields:
+            mapping = self.cache._tables[field].mapping(segid, segment.terms[field])
+            lengths = segment.lengths[field]
+            base = self.docs[field].size
+            self.parts[field].append((base, np.concatenate(([0], np.cumsum(lengths))), mapping))
+            views["docs", field] = self.docs[field].extend(segment.docs[field] + offset)
+            views["values", field] = self.values[field].extend(np.repeat(mapping, lengths))
+            views["by_doc", field] = self.by_doc[field].extend(mapping[segment.by_doc[field]])
+            views["doc_starts", field] = self.doc_starts[field].extend(
+                segment.doc_starts[field][:-1] + base, closing=base + len(segment.docs[field])
+            )
+        for field in self.cache.date_fields:
+            views["dates", field] = self.dates[field].extend(segment.dates[field])
+        for field in self.cache.text_fields:
+            views["lengths", field] = self.lengths[field].extend(segment.field_lengths[field])
+        views["keys"] = self.keys.extend(segment.keys)
+        self.segids.append(segid)
+
+    def doc_values(self, live: np.ndarray) -> DocValues:
+        views, empty = self.views, np.empty(0, np.int64)
+        columns = {}
+        for field in self.cache.term_fields:
+            term_ids = dict(self.cache._tables[field].term_ids)  # the table grows with the next
+            parts = []
+            for base, starts, mapping in self.parts[field]:
+                local = np.full(len(term_ids), -1, dtype=np.int64)
+                local[mapping] = np.arange(len(mapping))
+                parts.append(_Part(base, starts, local))
+            columns[field] = TermColumn(
+                list(term_ids),
+                term_ids,
+                views.get(("docs", field), empty),
+                views.get(("values", field), empty),
+                views.get(("by_doc", field), empty),
+                views.get(("doc_starts", field), np.zeros(1, np.int64)),
+                parts,
+            )
+        dates = {f: views.get(("dates", f), empty) for f in self.cache.date_fields}
         lengths = {
-            f: _joined([p.field_lengths[f] for p in parts], np.float32) for f in self.text_fields
+            f: views.get(("lengths", f), np.empty(0, np.float32)) for f in self.cache.text_fields
         }
-        keys = _joined([p.keys for p in parts], np.int64)
-        return DocValues(live, columns, dates, lengths, keys)
+        return DocValues(live, columns, dates, lengths, views.get("keys", empty))
 
 
 class _TermTable:
@@ -420,44 +508,6 @@ class _TermTable:
 
     def forget_except(self, segids: set[str]) -> None:
         self._mappings = {k: v for k, v in self._mappings.items() if k in segids}
-
-
-def _column_of(field: str, segments: list, table: _TermTable) -> TermColumn:
-    """The segments' entries of one field, concatenated in index order, with their local
-    term ordinals mapped to the column's."""
-    docs, values, by_doc, doc_starts, bases, maps, starts = [], [], [], [], [], [], []
-    base = 0
-    for segment, offset, reader in segments:
-        mapping = table.mapping(reader.segment().segment_id(), segment.terms[field])
-        lengths = segment.lengths[field]
-        docs.append(segment.docs[field] + offset)
-        values.append(np.repeat(mapping, lengths))
-        by_doc.append(mapping[segment.by_doc[field]])
-        doc_starts.append(segment.doc_starts[field][:-1] + base)
-        bases.append(base)
-        maps.append(mapping)
-        starts.append(np.concatenate(([0], np.cumsum(lengths))))
-        base += len(segment.docs[field])
-    term_ids = dict(table.term_ids)  # this generation's; the table grows with the next
-    parts = []
-    for part_base, mapping, part_starts in zip(bases, maps, starts, strict=True):
-        local = np.full(len(term_ids), -1, dtype=np.int64)
-        local[mapping] = np.arange(len(mapping))
-        parts.append(_Part(part_base, part_starts, local))
-    return TermColumn(
-        list(term_ids),
-        term_ids,
-        _joined(docs, np.int64),
-        _joined(values, np.int64),
-        _joined(by_doc, np.int64),
-        _joined([*doc_starts, np.array([base])], np.int64),
-        parts,
-    )
-
-
-def _joined(arrays: list[np.ndarray], dtype) -> np.ndarray:
-    """One segment array after another, in index order."""
-    return np.concatenate(arrays) if arrays else np.empty(0, dtype)
 
 
 # Whoosh stores each document's field length in one byte; this table undoes that encoding.

@@ -63,3 +63,86 @@ def test_a_limited_facet_is_the_head_of_the_full_ranking(limit):
     assert full[:4] == [("t2", 9), ("t6", 9), ("t0", 4), ("t3", 4)]
     assert len(full) == 7  # terms nobody holds are not listed
     assert docs.top_terms("place", everything, limit=limit) == full[:limit]
+
+
+# Joining segments across index generations.
+
+
+def _index(tmp_path):
+    from whoosh import fields, index
+
+    schema = fields.Schema(
+        key=fields.ID(stored=True, unique=True),
+        place=fields.KEYWORD(commas=True),
+        text=fields.TEXT,
+        published=fields.DATETIME(sortable=True),
+    )
+    return index.create_in(str(tmp_path), schema)
+
+
+def _add(ix, rows):
+    writer = ix.writer()
+    for key, places, text, day in rows:
+        writer.add_document(
+            key=str(key), place=",".join(places), text=text, published=datetime(1987, 3, day)
+        )
+    writer.commit(merge=False)
+
+
+def _cache():
+    from search.docvalues import DocValuesCache
+
+    return DocValuesCache(["place"], ["published"], ["text"], key_field="key")
+
+
+def _snapshot(values):
+    column = values.columns["place"]
+    return {
+        "live": values.live.tolist(),
+        "keys": values.keys.tolist(),
+        "dates": values.dates["published"].tolist(),
+        "lengths": values.lengths["text"].tolist(),
+        # A term whose documents are all gone stays in the table, counting none.
+        "terms": {
+            t: column.docs_with(t).tolist() for t in column.terms if len(column.docs_with(t))
+        },
+        "counts": dict(values.top_terms("place", values.live)),
+        "by_doc": [
+            sorted(column.terms[t] for t in column.terms_of(np.array([d]))[0])
+            for d in range(values.size)
+        ],
+    }
+
+
+def test_a_new_segment_joins_the_old_ones_as_a_fresh_read_would(tmp_path):
+    ix = _index(tmp_path)
+    _add(ix, [(1, ["lisbon", "porto"], "strike in lisbon", 2), (2, ["porto"], "port", 3)])
+    cache = _cache()
+    with ix.searcher() as searcher:
+        first = cache.for_searcher(searcher)
+        before = _snapshot(first)
+    _add(ix, [(3, ["lisbon", "faro"], "faro strike", 4), (4, [], "no place", 5)])
+    with ix.searcher() as searcher:
+        joined = _snapshot(cache.for_searcher(searcher))
+        fresh = _snapshot(_cache().for_searcher(searcher))
+    assert joined == fresh
+    assert joined["terms"] == {"lisbon": [0, 2], "porto": [0, 1], "faro": [2]}
+    assert joined["by_doc"] == [["lisbon", "porto"], ["porto"], ["faro", "lisbon"], []]
+    assert _snapshot(first) == before  # a request still reading the older generation
+
+
+def test_after_a_merge_and_a_deletion_the_segments_are_joined_again(tmp_path):
+    ix = _index(tmp_path)
+    _add(ix, [(1, ["lisbon"], "a", 2)])
+    _add(ix, [(2, ["porto"], "b", 3)])
+    cache = _cache()
+    with ix.searcher() as searcher:
+        cache.for_searcher(searcher)
+    writer = ix.writer()
+    writer.delete_by_term("key", "1")
+    writer.commit(optimize=True)
+    _add(ix, [(3, ["faro", "porto"], "c", 4)])
+    with ix.searcher() as searcher:
+        joined = _snapshot(cache.for_searcher(searcher))
+        assert joined == _snapshot(_cache().for_searcher(searcher))
+    assert joined["counts"] == {"porto": 2, "faro": 1}
