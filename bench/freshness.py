@@ -19,7 +19,17 @@ import time
 import urllib.parse
 import urllib.request
 
-from search_latency import EVAL, OUT, ROOT, SHARED_DATA, arguments, cases, environment, served
+from search_latency import (
+    EVAL,
+    OUT,
+    ROOT,
+    SHARED_DATA,
+    arguments,
+    cases,
+    environment,
+    served,
+    stored,
+)
 
 WINDOW = 60.0
 EXTRA = 2000
@@ -47,16 +57,19 @@ def report(name: str, timings: list[float]) -> None:
 
 
 def extra_articles(articles: int):
-    """EXTRA articles that the archive does not hold yet: the scale corpus continued."""
-    longer = OUT / f"scale-{articles + EXTRA}.jsonl"
+    """EXTRA articles that the archive does not hold yet: the scale corpus continued after the
+    articles stored so far (earlier runs of this script add theirs), so every run imports new
+    ones."""
+    held = stored(articles)
+    longer = OUT / f"scale-{held + EXTRA}.jsonl"
     if not longer.exists():
         reuters = SHARED_DATA / "reuters21578" / "articles.jsonl"
         make = [sys.executable, str(EVAL / "make_scale_corpus.py"), str(reuters)]
-        subprocess.run([*make, str(articles + EXTRA), str(longer)], check=True)
+        subprocess.run([*make, str(held + EXTRA), str(longer)], check=True)
     extra = OUT / f"extra-{articles}.jsonl"
     with open(longer, encoding="utf-8") as source, open(extra, "w", encoding="utf-8") as target:
         for n, line in enumerate(source):
-            if n >= articles:
+            if n >= held:
                 target.write(line)
     return extra
 

@@ -181,6 +181,9 @@ PERIODIC_JOBS = [
     "search.alerts.enqueue_due_alerts",
 ]
 WORKER_TICK_SECONDS = envint("WORKER_TICK_SECONDS", "30")
+# Imports and the worker run this much nicer (lower CPU priority) than the web server, so that
+# searches stay quick while an archive grows on the same machine; 0 leaves them level.
+BACKGROUND_NICENESS = envint("BACKGROUND_NICENESS", "10")
 # A running import stamps itself six times in STALLED_JOB_SECONDS; one silent for that long
 # lost its worker (killed, or its machine went down) and is run again.
 STALLED_JOB_SECONDS = envint("STALLED_JOB_SECONDS", "60")

@@ -26,3 +26,5 @@ TASKS = {
 # Tests read mail from django.core.mail.outbox.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 UPLOAD_DIR = DATA_DIR / "uploads"
+# An import command a test calls would lower the suite's own priority for good.
+BACKGROUND_NICENESS = 0

@@ -249,12 +249,20 @@ class DocValuesCache:
         leaves = leaf_readers(searcher)
         current = {reader.segment().segment_id() for reader, _ in leaves}
         for reader, _ in leaves:
-            if not (self.folder / reader.segment().segment_id()).is_dir():
-                self._save(reader.segment().segment_id(), self._read_segment(reader))
+            self.save_segment(reader)
         if self.folder.is_dir():
             for path in self.folder.iterdir():
                 if path.is_dir() and path.name not in current and not path.name.startswith("."):
                     shutil.rmtree(path, ignore_errors=True)
+
+    def save_segment(self, reader) -> None:
+        """Save one segment's values unless saved already; also for a segment that is not
+        in the index yet (a staged one), under the id it keeps."""
+        if self.folder is None:
+            return
+        segid = reader.segment().segment_id()
+        if not (self.folder / segid).is_dir():
+            self._save(segid, self._read_segment(reader))
 
     def clear(self) -> None:
         with self._lock:

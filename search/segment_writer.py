@@ -318,6 +318,7 @@ class StagedSegment:
         staging = FileStorage(str(self.folder)).create()
         self._ix = staging.create_index(ix.schema, indexname=ix.indexname)
         self._writer = BatchSegmentWriter(self._ix)
+        self._segment = None
         self.count = 0
 
     def add(self, docs: list[dict]) -> None:
@@ -325,11 +326,19 @@ class StagedSegment:
             self._writer.add_document(**doc)
         self.count += len(docs)
 
-    def publish(self, timeout: float) -> None:
-        """Finish the segment and add it to the index; raises LockError when the index
-        stays locked for `timeout` seconds."""
+    def finish(self) -> SegmentReader:
+        """Write the segment's files; a reader of the segment, to read it (and close) before
+        it is published."""
         self._writer.commit(merge=False)
-        (segment,) = self._ix._segments()
+        (self._segment,) = self._ix._segments()
+        return SegmentReader(self._ix.storage, self._ix.schema, self._segment)
+
+    def publish(self, timeout: float) -> None:
+        """Finish the segment unless done and add it to the index; raises LockError when the
+        index stays locked for `timeout` seconds."""
+        if self._segment is None:
+            self.finish().close()
+        segment = self._segment
         lock = self._main.lock("WRITELOCK")
         if not try_for(lock.acquire, timeout=timeout, delay=0.1):
             raise LockError

@@ -1,4 +1,5 @@
 import gzip
+import io
 import json
 
 import pytest
@@ -251,3 +252,25 @@ def test_reuters_records_import_with_only_bodyless_records_lost(shared_data, tmp
     assert {bad.message.split(":")[0] for bad in report.bad} <= {"no body"}
     assert len(report.bad) == bodyless
     assert report.imported + report.duplicates == len(lines) - bodyless
+
+
+def test_the_import_command_runs_at_background_priority(write_jsonl, settings, monkeypatch):
+    lowered = []
+    monkeypatch.setattr("os.nice", lambda increment: lowered.append(increment))
+    settings.BACKGROUND_NICENESS = 10
+    call_command("import_articles", str(write_jsonl([record(1)])), stdout=io.StringIO())
+    assert lowered == [10]
+    settings.BACKGROUND_NICENESS = 0
+    call_command("import_articles", str(write_jsonl([record(2)])), stdout=io.StringIO())
+    assert lowered == [10]
+
+
+def test_a_machine_that_refuses_a_lower_priority_still_imports(write_jsonl, settings, monkeypatch):
+    def refuse(increment):
+        raise PermissionError("not permitted")
+
+    monkeypatch.setattr("os.nice", refuse)
+    settings.BACKGROUND_NICENESS = 10
+    out = io.StringIO()
+    call_command("import_articles", str(write_jsonl([record(1)])), stdout=out)
+    assert "Imported 1 article" in out.getvalue()

@@ -175,3 +175,25 @@ def test_edits_leave_small_segments_that_are_merged_while_batches_stay(monkeypat
     talks.delete()  # three of its four copies gone: its one live article is written anew
     assert segment_sizes() == [1, 1]
     assert client.get("/api/search/").json()["count"] == 2
+
+
+@pytest.mark.django_db
+def test_a_staged_segments_doc_values_are_saved_before_readers_can_see_it(monkeypatch, client):
+    backend = connections["default"].get_backend()
+    index = connections["default"].get_unified_index().get_index(Article)
+    articles = [make_article(f"Harbor bulletin {n}", place=("Lisbon",)) for n in range(3)]
+    backend.clear()
+    staged = backend.stage_documents(backend.prepare_documents(index, articles), None)
+    publish = staged.publish
+    seen = []
+
+    def publish_and_look(timeout):
+        segid = staged._segment.segment_id()
+        seen.append((backend.doc_values.folder / segid).is_dir())
+        publish(timeout)
+
+    monkeypatch.setattr(staged, "publish", publish_and_look)
+    backend.publish_staged(staged)
+    assert seen == [True]
+    data = client.get("/api/search/", {"q": "bulletin"}).json()
+    assert data["count"] == 3 and data["facets"]["place"][0]["count"] == 3

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from archive.ingest import import_paths
+from archive.priority import yield_to_web_server
 
 
 class Command(BaseCommand):
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, paths, workers=None, **options):
+        yield_to_web_server()
         # tqdm hides itself when stderr is not a terminal (CI, cron, pipes).
         with tqdm(unit=" records", disable=None, file=self.stderr._out) as bar:
             report = import_paths(

@@ -12,6 +12,8 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django.utils.module_loading import import_string
 from django_tasks_db.management.commands import db_worker
 
+from archive.priority import yield_to_web_server
+
 logger = logging.getLogger(__name__)
 
 
@@ -36,6 +38,7 @@ class Command(db_worker.Command):
         parser.set_defaults(queue_name="*")
 
     def handle(self, *args, **options) -> None:
+        yield_to_web_server()
         # With --reload the parent only watches files; the clock runs in the child that works.
         if not options["reload"] or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
             threading.Thread(target=run_clock, name="archive-clock", daemon=True).start()
