@@ -9,6 +9,7 @@ with the database's a batch at a time, and repairs them.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from haystack import connections
 from archive.models import Article, attach_entity_names
 from search.indexing import BATCH_SIZE, finish_background, index_articles, unindex_articles
 from search.search_indexes import content_digest
+from search.segment_writer import abandoned_staging
 
 
 class IndexUnreadable(RuntimeError):
@@ -50,6 +52,15 @@ def find_drift(using: str = "default") -> Drift:
             if content_digest(article) != indexed[article.pk]:
                 outdated.add(article.pk)
     return Drift(missing=stored - indexed.keys(), stale=indexed.keys() - stored, outdated=outdated)
+
+
+def remove_abandoned_staging(using: str = "default") -> int:
+    """Remove what imports killed outright were writing beside the index (their articles are
+    missing from the index, which `repair` indexes); how many folders went."""
+    abandoned = abandoned_staging(connections[using].get_backend().path)
+    for folder in abandoned:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(abandoned)
 
 
 def repair(drift: Drift, using: str = "default") -> None:

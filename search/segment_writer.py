@@ -304,6 +304,30 @@ def _tier(segment) -> int:
     return int(math.log(max(live, SMALL_SEGMENT) / SMALL_SEGMENT, MERGE_FACTOR))
 
 
+STAGING_PREFIX = ".staging-"
+
+
+def abandoned_staging(index_folder: str | Path) -> list[Path]:
+    """Staging folders whose writing process is gone: a writer killed outright (SIGKILL, a
+    machine that went down) cannot remove its own."""
+    abandoned = []
+    for path in Path(index_folder).glob(f"{STAGING_PREFIX}*"):
+        pid = path.name.removeprefix(STAGING_PREFIX).split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            abandoned.append(path)
+    return abandoned
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 class StagedSegment:
     """Documents written into a segment of their own, in a folder beside the index, without
     holding the index's write lock; `publish` adds the finished segment to the index, under
@@ -314,7 +338,8 @@ class StagedSegment:
     def __init__(self, ix):
         self._main = ix
         # A dot folder: Whoosh's clean-up of other commits ignores it.
-        self.folder = Path(ix.storage.folder) / f".staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        name = f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.folder = Path(ix.storage.folder) / name
         staging = FileStorage(str(self.folder)).create()
         self._ix = staging.create_index(ix.schema, indexname=ix.indexname)
         self._writer = BatchSegmentWriter(self._ix)

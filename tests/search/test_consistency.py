@@ -3,6 +3,7 @@ the drift and repairs it, and rebuilds an index folder that cannot be read."""
 
 import io
 import json
+import os
 import random
 import signal
 import subprocess
@@ -331,3 +332,22 @@ def test_a_batch_that_fails_in_the_background_is_reported_and_repairable(write_j
     monkeypatch.undo()
     check_index()
     assert not find_drift() and search_count() == 250
+
+
+@pytest.mark.django_db
+def test_check_index_removes_what_writers_killed_outright_left_beside_the_index(settings):
+    index_folder = Path(settings.HAYSTACK_CONNECTIONS["default"]["PATH"])
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    abandoned = index_folder / f".staging-{gone.pid}-1a2b3c4d"
+    writing = index_folder / f".staging-{os.getpid()}-5e6f7a8b"  # a live writer's
+    for folder in (abandoned, writing):
+        folder.mkdir(parents=True)
+        (folder / "MAIN_x.seg").write_bytes(b"half a segment")
+    dry = io.StringIO()
+    call_command("check_index", "--dry-run", stdout=dry)
+    assert abandoned.exists()
+    out = io.StringIO()
+    call_command("check_index", stdout=out)
+    assert "Removed 1 unfinished index segments of killed imports." in out.getvalue()
+    assert not abandoned.exists() and writing.exists()

@@ -1,7 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from search.consistency import IndexUnreadable, find_drift, rebuild, repair
+from search.consistency import (
+    IndexUnreadable,
+    find_drift,
+    rebuild,
+    remove_abandoned_staging,
+    repair,
+)
 
 
 class Command(BaseCommand):
@@ -20,6 +26,8 @@ class Command(BaseCommand):
         if rebuild:
             self._rebuild()
             return
+        if not dry_run and (removed := remove_abandoned_staging()):
+            self.stdout.write(f"Removed {removed} unfinished index segments of killed imports.")
         try:
             drift = find_drift()
         except IndexUnreadable as exc:
