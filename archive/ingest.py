@@ -32,7 +32,6 @@ STORE_BATCH = 500
 # them in the background while the import stores the next). If an import dies, check_index
 # indexes what it stored meanwhile.
 INDEX_BATCH = 2000
-IMPORT_GC_THRESHOLD = 50_000
 
 
 @dataclass
@@ -107,22 +106,25 @@ def import_records(
 
     indexing_failed.connect(unindexed, weak=False)
     known_entities: dict[tuple[str, str], int] = {}
-    collection = gc.get_threshold()
-    # An import allocates millions of short-lived objects (rows, mentions, index documents);
-    # with the default threshold the cycle collector ran every 700 of them and took a third
-    # of the importing process's time, scanning the same long-lived model and caches.
-    gc.set_threshold(IMPORT_GC_THRESHOLD, *collection[1:])
+    # A batch holds hundreds of thousands of live objects (rows, mentions, each term's
+    # positions), so the cycle collector, which runs whenever enough new objects are alive,
+    # scanned them again and again: a sixth of the importing process's time, growing with
+    # the import (bench/RESULTS.md). It runs once per index batch instead.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         for batch in batches:
             unannounced += _store_and_report(batch, report, job_id, known_entities)
             if len(unannounced) >= index_batch:
                 articles_changed.send(sender=Article, ids=unannounced, bulk=True)
                 unannounced = []
+                gc.collect()
     finally:
         # Also when interrupted: what was stored is searchable when the import reports.
         articles_changed.send(sender=Article, ids=unannounced)
         indexing_failed.disconnect(unindexed)
-        gc.set_threshold(*collection)
+        if collecting:
+            gc.enable()
     return report
 
 

@@ -23,7 +23,7 @@ _M_MMAP_THRESHOLD = -3
 # Allocations below this come from the heap, and are reused once freed...
 HEAP_UP_TO = 64 * 2**20
 # ...which returns its free top to the system only when this much is free.
-KEEP_FREE = 256 * 2**20
+KEEP_FREE = 64 * 2**20
 
 
 def keep_freed_memory() -> bool:
