@@ -42,8 +42,8 @@ class TermColumn:
 
     `docs`/`values` hold the entries segment after segment, grouped by term within each
     segment; `by_doc`/`doc_starts` hold the same entries grouped by document. Both are
-    concatenations of per-segment arrays (segments never change), so a new index generation
-    costs a copy, not a sort.
+    concatenations of per-segment arrays (segments never change), so a new segment is
+    appended (`_Growing`), not sorted in.
     """
 
     terms: list[str]

@@ -29,8 +29,8 @@ BATCH_SIZE = 2000
 # searchable when their segment is published.
 SEGMENT_ARTICLES = 15_000
 # Prepared batches that may wait (pickled, about 7 MB each) for the background writer while
-# it publishes a segment, so that the import goes on meanwhile: 100,000 articles imported at
-# 352 articles/s, against 265 when each batch waited for the one before (bench/RESULTS.md).
+# it publishes a segment, so that the import goes on meanwhile: 30,000 articles imported at
+# 302 articles/s, against 265 when each batch waited for the one before (bench/RESULTS.md).
 QUEUED_BATCHES = 3
 
 
