@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from haystack import connections
 
 from archive.models import Article, Entity
+from archive.signals import articles_changed
 from search.consistency import IndexUnreadable, find_drift
 from tests.factories import make_article
 
@@ -305,6 +306,44 @@ def test_an_import_indexed_in_the_background_is_indexed_exactly(write_jsonl, mon
     assert search_count_of(place=porto) == len(range(0, size, 3))
     assert search_count_of(q="storm", place=porto) == len(range(0, size, 3))
     assert search_count_of(q='"Ship 417 docked"') == 1
+
+
+@pytest.mark.django_db
+def test_the_import_goes_on_storing_while_the_index_writer_is_busy(
+    write_jsonl, monkeypatch, tmp_path
+):
+    from archive.ingest import import_paths
+    from search.backends import ArchiveWhooshSearchBackend
+
+    released = tmp_path / "released"
+    staged = ArchiveWhooshSearchBackend.stage_documents
+
+    def held(self, docs, segment):  # in the writer process: busy until the importer says
+        deadline = time.monotonic() + 30  # an importer that waits for it never says
+        while not released.exists():
+            if time.monotonic() > deadline:
+                released.write_text("by the writer, tired of waiting")
+            time.sleep(0.05)
+        return staged(self, docs, segment)
+
+    handed_over = []
+
+    def batch_stored(sender, ids, bulk=False, **kwargs):
+        # Four batches of 100 handed over: the writer holds the first, three wait for it.
+        handed_over.append(bulk)
+        if handed_over.count(True) == 4 and not released.exists():
+            released.write_text("by the importer")
+
+    monkeypatch.setattr(ArchiveWhooshSearchBackend, "stage_documents", held)
+    path = write_jsonl(_harbor_bulletins(500))
+    articles_changed.connect(batch_stored)
+    try:
+        report = import_paths([path], store_batch=50, index_batch=100)
+    finally:
+        articles_changed.disconnect(batch_stored)
+    assert released.exists() and released.read_text() == "by the importer"
+    assert report.imported == 500 and report.unindexed == 0
+    assert search_count() == 500
 
 
 @pytest.mark.django_db
