@@ -98,8 +98,15 @@ def _failed(feed: Feed, error: str) -> PollResult:
 @task()
 def poll_feed(feed_id: int) -> None:
     feed = Feed.objects.filter(pk=feed_id, active=True).first()
-    if feed:
+    if feed is None:
+        return
+    try:
         poll(feed)
+    except Exception as exc:
+        # Whatever broke, the feed's page says so and the feed is polled again later.
+        logger.exception("Polling feed %s failed", feed.url)
+        feed.last_polled_at = timezone.now()
+        _failed(feed, f"the poll failed: {type(exc).__name__}: {exc}"[:1000])
 
 
 def enqueue_due_polls() -> int:

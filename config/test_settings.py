@@ -28,3 +28,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 UPLOAD_DIR = DATA_DIR / "uploads"
 # An import command a test calls would lower the suite's own priority for good.
 BACKGROUND_NICENESS = 0
+# The test web site (tests/local_site.py) is on loopback; tests of the refusal clear this.
+FETCH_ALLOWED_HOSTS = ["127.0.0.1"]

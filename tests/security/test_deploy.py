@@ -36,3 +36,44 @@ def test_deploy_check_is_clean_behind_https(tmp_path):
     }
     # Preloading HSTS is the domain owner's decision, so the app leaves it off.
     assert warnings == {"security.W021"}, result.stderr
+
+
+def test_a_typo_in_a_boolean_setting_stops_the_archive_naming_it(tmp_path):
+    # PRIVATE_ARCHIVE=ture read as false would open a private archive to everyone.
+    result = run(["manage.py", "check"], PRIVATE_ARCHIVE="ture", ARCHIVE_DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "PRIVATE_ARCHIVE='ture' is not a boolean" in result.stderr
+
+
+def test_the_web_server_does_not_start_on_a_mistyped_setting(tmp_path):
+    result = run(
+        ["-c", "import config.wsgi"],
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ARCHIVE_DATA_DIR=str(tmp_path),
+        FETCH_TIMEOUT_SECONDS="20s",
+    )
+    assert result.returncode != 0
+    assert "FETCH_TIMEOUT_SECONDS='20s' is not a whole number" in result.stderr
+
+
+def test_settings_take_exactly_the_documented_spellings(monkeypatch):
+    import pytest
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.environment import envbool, envint, envlist
+
+    for value, expected in [("Yes", True), ("OFF", False), (" 1 ", True), ("no", False)]:
+        monkeypatch.setenv("SOME_FLAG", value)
+        assert envbool("SOME_FLAG", "false") is expected
+    for bad in ["ture", "", "2", "enabled"]:
+        monkeypatch.setenv("SOME_FLAG", bad)
+        with pytest.raises(ImproperlyConfigured, match="SOME_FLAG"):
+            envbool("SOME_FLAG", "false")
+    monkeypatch.setenv("SOME_NUMBER", "-3")
+    with pytest.raises(ImproperlyConfigured, match="SOME_NUMBER=-3 is below"):
+        envint("SOME_NUMBER", "1", minimum=0)
+    monkeypatch.setenv("SOME_LIST", "a.example,,b.example")
+    with pytest.raises(ImproperlyConfigured, match="empty item"):
+        envlist("SOME_LIST", "")
+    monkeypatch.setenv("SOME_LIST", " a.example , b.example ")
+    assert envlist("SOME_LIST", "") == ["a.example", "b.example"]
