@@ -1,7 +1,11 @@
 """New articles for saved searches and entity alerts: counts, feeds and mail.
 
-Each saved search or alert keeps a mark (an article id). Mail goes out for the matches above
-it, and the mark moves past them in the same step, so each match is mailed once. A saved
+Each saved search or alert keeps a mark (an article id). A worker first claims it for
+SENDING_CLAIM (`sending_until`), sends the mail for the matches above the mark, then moves
+the mark past them and lets the claim go: a second worker finds it claimed and sends nothing,
+and a worker killed while sending leaves a claim that expires, so the next run sends the same
+matches (at least once; twice only if the kill falls between the mail server's acceptance and
+the mark's move). A saved
 search is matched through the index: an article stored but not indexed yet holds the mark
 back (for INDEXING_GRACE; after that check_index has to repair it, and the mark moves on).
 """
@@ -9,6 +13,9 @@ back (for INDEXING_GRACE; after that check_index has to repair it, and the mark 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,6 +35,9 @@ from search.query import articles_in_order, parse_params
 
 logger = logging.getLogger(__name__)
 INDEXING_GRACE = timedelta(minutes=10)
+# How long a worker may take to send one mail before another may send it instead; well above
+# EMAIL_TIMEOUT, which bounds each step of talking to the mail server.
+SENDING_CLAIM = timedelta(minutes=10)
 # Articles one mail lists; the rest are counted, with a link to the search.
 MAIL_LIMIT = 50
 FEED_LIMIT = 50
@@ -127,22 +137,13 @@ def send_saved_search_mail(saved: SavedSearch) -> int:
     matches = new_matches(saved, saved.mailed_up_to_id)
     if matches.up_to_id == saved.mailed_up_to_id:
         return 0
-    # Moving the mark first claims these matches: a second worker finds nothing to send.
-    claimed = SavedSearch.objects.filter(pk=saved.pk, mailed_up_to_id=saved.mailed_up_to_id).update(
-        mailed_up_to_id=matches.up_to_id, last_mailed_at=timezone.now()
-    )
-    if not claimed or not matches.ids:
-        return 0
-    try:
-        _mail(
-            saved.user,
-            f"{_count(len(matches.ids), 'new article')} for “{saved.name}”",
-            matches.ids,
-            more_at=settings.SITE_URL + saved.search_url(),
-        )
-    except Exception:
-        SavedSearch.objects.filter(pk=saved.pk).update(mailed_up_to_id=saved.mailed_up_to_id)
-        raise
+    subject = f"{_count(len(matches.ids), 'new article')} for “{saved.name}”"
+    with _claimed(SavedSearch, saved.pk, mailed_up_to_id=saved.mailed_up_to_id) as claim:
+        if not claim:
+            return 0
+        if matches.ids:
+            _mail(saved.user, subject, matches.ids, settings.SITE_URL + saved.search_url())
+        claim.update(mailed_up_to_id=matches.up_to_id, last_mailed_at=timezone.now())
     return len(matches.ids)
 
 
@@ -161,22 +162,49 @@ def send_entity_alert(alert: EntityAlert, up_to_id: int) -> int:
             .values_list("article_id", flat=True)
         )
         subject = f"{_count(len(ids), 'new article')} naming {alert.entity.name}"
-    claimed = EntityAlert.objects.filter(
-        pk=alert.pk, mailed_up_to_id=alert.mailed_up_to_id, fired_at=alert.fired_at
-    ).update(
-        mailed_up_to_id=up_to_id,
-        fired_at=timezone.now() if alert.partner_id and ids else alert.fired_at,
-    )
-    if not claimed or not ids:
-        return 0
-    try:
-        _mail(alert.user, subject, ids, more_at=settings.SITE_URL + alert.entity.get_absolute_url())
-    except Exception:
-        EntityAlert.objects.filter(pk=alert.pk).update(
-            mailed_up_to_id=alert.mailed_up_to_id, fired_at=alert.fired_at
+    with _claimed(
+        EntityAlert, alert.pk, mailed_up_to_id=alert.mailed_up_to_id, fired_at=alert.fired_at
+    ) as claim:
+        if not claim:
+            return 0
+        if ids:
+            more_at = settings.SITE_URL + alert.entity.get_absolute_url()
+            _mail(alert.user, subject, ids, more_at)
+        claim.update(
+            mailed_up_to_id=up_to_id,
+            fired_at=timezone.now() if alert.partner_id and ids else alert.fired_at,
         )
-        raise
     return len(ids)
+
+
+class _Claim:
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    def __bool__(self) -> bool:
+        return self.queryset is not None
+
+    def update(self, **fields) -> None:
+        """Move the mark and let the claim go, in one step."""
+        self.queryset.update(sending_until=None, **fields)
+        self.queryset = None
+
+
+@contextmanager
+def _claimed(model, pk: int, **unchanged) -> Iterator[_Claim]:
+    """Claim one search or alert whose mark is still where this worker read it, unless another
+    worker's claim holds it; an error while sending lets the claim go at once."""
+    now = timezone.now()
+    rows = model.objects.filter(pk=pk, **unchanged)
+    free = Q(sending_until__isnull=True) | Q(sending_until__lt=now)
+    taken = rows.filter(free).update(sending_until=now + SENDING_CLAIM)
+    claim = _Claim(model.objects.filter(pk=pk) if taken else None)
+    try:
+        yield claim
+    except Exception:
+        if claim:
+            claim.queryset.update(sending_until=None)
+        raise
 
 
 def _mail(user, subject: str, ids: list[int], more_at: str) -> None:
@@ -190,7 +218,18 @@ def _mail(user, subject: str, ids: list[int], more_at: str) -> None:
     if len(ids) > MAIL_LIMIT:
         lines.append(f"… and {len(ids) - MAIL_LIMIT} more.")
     lines += ["", f"See them all: {more_at}", f"Your searches and alerts: {settings.SITE_URL}/my/"]
-    send_mail(subject, "\n".join(lines), None, [user.email])
+    send_mail(header_text(subject), "\n".join(lines), None, [user.email])
+
+
+def header_text(text: str, most: int = 200) -> str:
+    """Text fit for a mail header: names come from readers and from articles, and a line
+    break in one ("Zz\\r\\nBcc: x@evil.example") would add a header (Django refuses such a
+    subject, which failed every reader's mail); control characters become spaces."""
+    flat = " ".join(_CONTROL.sub(" ", text).split())
+    return flat if len(flat) <= most else flat[: most - 1] + "…"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]")
 
 
 def _count(n: int, noun: str) -> str:
@@ -226,9 +265,22 @@ def _due_entity_alerts(up_to_id: int):
 def send_alerts() -> int:
     """Mail every due saved search and entity alert; returns how many articles were mailed."""
     up_to_id = newest_id()
-    mailed = sum(send_saved_search_mail(saved) for saved in _due_searches(up_to_id))
-    mailed += sum(send_entity_alert(alert, up_to_id) for alert in _due_entity_alerts(up_to_id))
+    mailed = 0
+    for saved in _due_searches(up_to_id):
+        mailed += _one_reader(send_saved_search_mail, saved)
+    for alert in _due_entity_alerts(up_to_id):
+        mailed += _one_reader(send_entity_alert, alert, up_to_id)
     return mailed
+
+
+def _one_reader(send, item, *args) -> int:
+    """One reader's mail failing (a refused address, a mail server hiccup) fails only that
+    mail: it is tried again at the next run, and everyone else's goes out now."""
+    try:
+        return send(item, *args)
+    except Exception:
+        logger.exception("Mail for %s (user %s) failed", item, item.user_id)
+        return 0
 
 
 def enqueue_due_alerts() -> bool:
@@ -236,9 +288,11 @@ def enqueue_due_alerts() -> bool:
     already (the worker's clock calls this every tick)."""
     up_to_id = newest_id()
     due = _due_searches(up_to_id).exists() or _due_entity_alerts(up_to_id).exists()
+    # Only a run waiting to start counts: one "running" may belong to a worker that was
+    # killed and will never finish, and two runs at once send nothing twice (each search
+    # and alert is claimed).
     pending = DBTaskResult.objects.filter(
-        task_path=send_alerts.module_path,
-        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+        task_path=send_alerts.module_path, status=TaskResultStatus.READY
     ).exists()
     if due and not pending:
         send_alerts.enqueue()

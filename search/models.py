@@ -38,6 +38,8 @@ class SavedSearch(models.Model):
     seen_up_to_id = models.BigIntegerField(default=0)  # at the reader's last visit
     mailed_up_to_id = models.BigIntegerField(default=0)
     last_mailed_at = models.DateTimeField(null=True, blank=True)
+    # A worker sending this search's mail holds it until then (search/alerts.py).
+    sending_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -66,6 +68,7 @@ class EntityAlert(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     mailed_up_to_id = models.BigIntegerField(default=0)
     fired_at = models.DateTimeField(null=True, blank=True, help_text="For a pair: when it fired.")
+    sending_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

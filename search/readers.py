@@ -17,6 +17,7 @@ from search.alerts import (
     AlreadyTogether,
     create_entity_alert,
     feed_articles,
+    header_text,
     new_since_visit,
     newest_id,
     save_search,
@@ -56,6 +57,13 @@ class SaveSearchForm(forms.Form):
         widget=forms.HiddenInput,
     )
     digest = forms.ChoiceField(choices=SavedSearch.Digest.choices, required=False)
+
+    def clean_name(self) -> str:
+        # The name goes into mail subjects: one line, no control characters.
+        name = header_text(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError("Give the search a name.")
+        return name
 
     def clean_query(self) -> str:
         try:
