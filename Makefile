@@ -25,7 +25,7 @@ run: install
 	$(DEV) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py import_articles demo/
 	$(DEV) $(PY) manage.py rebuild_index --noinput
-	$(DEV) $(PY) manage.py run_worker --no-reload -v0 & worker=$$!; \
+	$(DEV) $(PY) manage.py run_worker -v0 & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
@@ -40,7 +40,7 @@ serve: install
 # The background worker for production: run it beside `make serve` (one or more, under the
 # same supervisor as gunicorn). Imports, feed polls, re-extraction and alert mail run here.
 worker: install
-	$(PY) manage.py run_worker --no-reload
+	$(PY) manage.py run_worker
 
 test: install-dev
 	$(PY) -m pytest

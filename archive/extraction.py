@@ -8,6 +8,9 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
+import threading
+import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +19,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from archive.cancellation import check
 from archive.gazetteer import (
     NOT_A_FACET,
     any_place_keys,
@@ -740,6 +744,7 @@ def extract_many(
     workers: int | None = None,
     batch_size: int | None = None,
     lookahead: int = 0,
+    stop: threading.Event | None = None,
 ) -> Iterator[tuple[T, list[ExtractedEntity]]]:
     """Each item with the entities of its text, in order; worker processes share the work.
 
@@ -752,6 +757,7 @@ def extract_many(
     chunks = _chunked(items, batch_size)
     if workers <= 1:
         for chunk in chunks:
+            check(stop)
             texts = [text(i) for i in chunk]
             found = _extract_batch(texts, batch_size) if any(texts) else [[] for _ in chunk]
             yield from zip(chunk, found, strict=False)
@@ -773,13 +779,21 @@ def extract_many(
                 pending.append((chunk, pool.apply_async(_extract_batch, (texts, batch_size))))
             if len(pending) >= in_flight:
                 done, job = pending.popleft()
-                yield from zip(done, job.get(), strict=False)
+                yield from zip(done, _result(job, stop), strict=False)
         while pending:
             done, job = pending.popleft()
-            yield from zip(done, job.get(), strict=False)
+            yield from zip(done, _result(job, stop), strict=False)
     finally:
         if pool is not None:
             pool.terminate()
+
+
+def _result(job, stop: threading.Event | None):
+    """A worker's answer; a cancelled import stops waiting for it within a moment."""
+    while not job.ready():
+        job.wait(0.25)
+        check(stop)
+    return job.get()
 
 
 def _start_pool(context, workers: int):
@@ -787,7 +801,34 @@ def _start_pool(context, workers: int):
     from django.db import connections
 
     connections.close_all()  # a forked child must not share the parent's database socket
-    return context.Pool(workers)
+    # The children are forked with the default signal handlers: a handler this process set
+    # (the task worker's graceful SIGTERM) would make them ignore the pool's own SIGTERM, and
+    # `terminate()` would then wait for them for ever.
+    saved = {sig: signal.signal(sig, signal.SIG_DFL) for sig in _RESET_SIGNALS}
+    try:
+        return context.Pool(workers, initializer=_child_started, initargs=(os.getpid(),))
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+_RESET_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
+
+
+def _child_started(parent: int) -> None:
+    """In each pool child: default handlers again (a child the pool forks later, to replace
+    one that died, is forked from a thread while the parent's handlers are in place), and an
+    end when the parent is gone (a killed worker must leave no NER process behind)."""
+    for sig in _RESET_SIGNALS:
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class _Done:
@@ -795,6 +836,9 @@ class _Done:
 
     def __init__(self, value) -> None:
         self.value = value
+
+    def ready(self) -> bool:
+        return True
 
     def get(self):
         return self.value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import TypeVar
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from archive.cancellation import check
 from archive.curation import apply_corrections
 from archive.extraction import ExtractedEntity, extract_many, pipeline_name
 from archive.importers import BadRecord, RawArticle, Record, SkippedRecord, read_paths
@@ -34,12 +36,18 @@ STORE_BATCH = 500
 INDEX_BATCH = 2000
 
 
+# Bad records a report keeps with their reasons; the count goes on past them (a small gzip
+# can hold millions of broken lines, and their reasons would fill the memory).
+KEPT_BAD_RECORDS = 200
+
+
 @dataclass
 class ImportReport:
     read: int = 0
     imported: int = 0
     duplicates: int = 0
-    bad: list[BadRecord] = field(default_factory=list)
+    bad: list[BadRecord] = field(default_factory=list)  # the first KEPT_BAD_RECORDS
+    bad_count: int = 0
     skipped: int = 0  # records that are not articles (a WARC's images, scripts, redirects)
     unindexed: int = 0  # stored, but the search index could not take them
     index_error: str = ""
@@ -48,7 +56,7 @@ class ImportReport:
         text = (
             f"Imported {self.imported} article{'s' * (self.imported != 1)}, "
             f"skipped {self.duplicates} duplicate{'s' * (self.duplicates != 1)}, "
-            f"{len(self.bad)} bad record{'s' * (len(self.bad) != 1)}."
+            f"{self.bad_count} bad record{'s' * (self.bad_count != 1)}."
         )
         if self.skipped:
             text += f" {self.skipped} record{'s' * (self.skipped != 1)} that are not pages skipped."
@@ -81,22 +89,26 @@ def import_records(
     job_id: int | None = None,
     store_batch: int = STORE_BATCH,
     index_batch: int = INDEX_BATCH,
+    stop: threading.Event | None = None,
 ) -> ImportReport:
     """Import these records (from `read_paths`, a web archive, fetched pages) as articles.
 
-    `on_progress` hears of every record read, with the report so far; an exception it raises
-    (a cancelled job) stops the import once what was stored is indexed. `job_id` marks the
+    `on_progress` hears of every record read, with the report so far. Setting `stop` (a
+    cancelled job) raises `Cancelled` within a moment, once what was stored is indexed; so
+    does an exception `on_progress` raises. `job_id` marks the
     articles stored as that import job's."""
     report = ImportReport()
 
     def bad(record: BadRecord) -> None:
-        report.bad.append(record)
+        report.bad_count += 1
+        if len(report.bad) < KEPT_BAD_RECORDS:
+            report.bad.append(record)
         if on_bad:
             on_bad(record)
 
-    candidates = _unseen(iter(records), report, bad, on_progress)
+    candidates = _unseen(iter(records), report, bad, on_progress, stop)
     batches = extracted_batches(
-        candidates, workers=workers, batch_size=store_batch, lookahead=index_batch
+        candidates, workers=workers, batch_size=store_batch, lookahead=index_batch, stop=stop
     )
     unannounced: list[int] = []
 
@@ -114,6 +126,7 @@ def import_records(
     gc.disable()
     try:
         for batch in batches:
+            check(stop)
             unannounced += _store_and_report(batch, report, job_id, known_entities)
             if len(unannounced) >= index_batch:
                 articles_changed.send(sender=Article, ids=unannounced, bulk=True)
@@ -134,6 +147,7 @@ def extracted_batches(
     workers: int | None = None,
     batch_size: int = STORE_BATCH,
     lookahead: int = 0,
+    stop: threading.Event | None = None,
 ) -> Iterator[list[tuple[_Candidate, list[ExtractedEntity]]]]:
     """The articles with the entities an import stores for them, a store batch at a time.
 
@@ -148,6 +162,7 @@ def extracted_batches(
         text=_text_for_ner,
         workers=workers,
         lookahead=max(batch_size, lookahead),
+        stop=stop,
     )
     batch: list[tuple[_Candidate, list[ExtractedEntity]]] = []
     for pair in extracted:
@@ -203,6 +218,7 @@ def _unseen(
     report: ImportReport,
     bad: Callable[[BadRecord], None],
     on_progress: Callable[[ImportReport], None] | None,
+    stop: threading.Event | None = None,
 ) -> Iterator[_Candidate]:
     """Articles not stored yet and not seen earlier in this run, checked a batch at a time."""
     seen_hashes: set[str] = set()
@@ -232,6 +248,7 @@ def _unseen(
         pending.clear()
 
     for record in records:
+        check(stop)
         report.read += 1
         if isinstance(record, BadRecord):
             bad(record)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -19,10 +20,13 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
+from archive import liveness
+from archive.cancellation import Cancelled
 from archive.fetching import read_urls
 from archive.importers import BadRecord, Record, read_paths
 from archive.ingest import (
     INDEX_BATCH,
+    KEPT_BAD_RECORDS,
     STORE_BATCH,
     ImportReport,
     import_records,
@@ -33,12 +37,6 @@ from archive.signals import articles_changed
 
 logger = logging.getLogger(__name__)
 Status = ImportJob.Status
-# The reasons a job keeps for its page; the counts go on past them.
-KEPT_BAD_RECORDS = 200
-
-
-class JobCancelled(Exception):
-    pass
 
 
 def start_import(*, user, files: list[UploadedFile], urls: list[str]) -> ImportJob:
@@ -85,11 +83,15 @@ def run_job(job: ImportJob) -> None:
     job.save(update_fields=["attempts", "status", "started_at", "heartbeat_at"])
     progress = _Progress(job, earlier)
     try:
-        with _Heartbeat(job.pk):
+        with _Watch(job.pk) as watch:
             report = import_records(
-                _records(job), on_progress=progress, on_bad=progress.bad, job_id=job.pk
+                _records(job),
+                on_progress=progress,
+                on_bad=progress.bad,
+                job_id=job.pk,
+                stop=watch.stop,
             )
-    except JobCancelled:
+    except Cancelled:
         progress.save(progress.report)
         _finish(job, Status.CANCELLED)
         return
@@ -139,13 +141,12 @@ class _Progress:
 
     def __call__(self, report: ImportReport) -> None:
         self.report = report
+        liveness.progressed()
         now = timezone.now().timestamp()
         if now - self.saved_at < 1:
             return
         self.saved_at = now
         self.save(report)
-        if ImportJob.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
-            raise JobCancelled
 
     def bad(self, record: BadRecord) -> None:
         if len(self.job.bad_records) < KEPT_BAD_RECORDS:
@@ -162,7 +163,7 @@ class _Progress:
         # What earlier attempts stored comes round again as duplicates: not the reader's.
         job.duplicates = max(0, report.duplicates - self.earlier)
         job.skipped = report.skipped
-        job.bad_count = len(report.bad)
+        job.bad_count = report.bad_count
         job.save(
             update_fields=[
                 "records_read",
@@ -175,35 +176,66 @@ class _Progress:
         )
 
 
-# Jobs this process is running: its own clock never takes them for lost, even when a busy
-# database delays their stamps.
-_running_here: set[int] = set()
+class _Watch:
+    """While a job runs, a thread of its worker looks at it every second:
 
-
-class _Heartbeat:
-    """While the job runs, a thread stamps it every JOB_HEARTBEAT_SECONDS, also through a
-    long index commit; a job whose stamp goes stale lost its worker."""
+    - a job a curator cancelled is stopped (`stop` is set; the import checks it wherever it
+      waits, so it stops within a moment, keeping what it stored);
+    - the job is stamped every JOB_HEARTBEAT_SECONDS, but only if it moved since the last
+      stamp (records read, or CPU used by the worker, its NER workers or its index writer).
+      A live but stuck worker stops stamping like a dead one, and the clock runs the job
+      again;
+    - once it has not moved for STALLED_JOB_SECONDS, `on_stall` is called: in a worker lane
+      it ends the lane and its children (`manage.py run_worker` starts a fresh one), so a
+      deadlock cannot hold the lane and its queue for ever."""
 
     def __init__(self, job_id: int):
         self.job_id = job_id
         self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._beat, daemon=True)
+        self._done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name=f"job-{job_id}", daemon=True)
 
-    def __enter__(self):
-        _running_here.add(self.job_id)
+    def __enter__(self) -> _Watch:
         self.thread.start()
+        return self
 
     def __exit__(self, *exc) -> None:
-        self.stop.set()
+        self._done.set()
         self.thread.join()
-        _running_here.discard(self.job_id)
 
-    def _beat(self) -> None:
+    def _watch(self) -> None:
+        cpu = liveness.cpu_seconds()
+        moved_at = stamped_at = time.monotonic()
         try:
-            while not self.stop.wait(settings.JOB_HEARTBEAT_SECONDS):
-                ImportJob.objects.filter(pk=self.job_id).update(heartbeat_at=timezone.now())
+            while not self._done.wait(1):
+                job = ImportJob.objects.filter(pk=self.job_id)
+                if not self.stop.is_set() and job.filter(cancel_requested=True).exists():
+                    self.stop.set()
+                now = time.monotonic()
+                if now - stamped_at < settings.JOB_HEARTBEAT_SECONDS:
+                    continue
+                used, cpu = -cpu, liveness.cpu_seconds()
+                used += cpu
+                if used > 0.05 or liveness.last_progress() > stamped_at:
+                    moved_at = now
+                    job.update(heartbeat_at=timezone.now())
+                elif now - moved_at > settings.STALLED_JOB_SECONDS:
+                    logger.error(
+                        "Import job %s has not moved for %d s", self.job_id, now - moved_at
+                    )
+                    on_stall()
+                    moved_at = now
+                stamped_at = now
         finally:
             connection.close()
+
+
+def _log_only() -> None:
+    """Outside a worker lane (a test, a shell) a stalled job is only logged."""
+
+
+# What a stalled job does to its process; `run_worker` lanes end themselves (liveness.kill_tree).
+on_stall = _log_only
 
 
 def cancel(job: ImportJob) -> None:
@@ -223,7 +255,14 @@ def retry_stalled_jobs() -> int:
     cutoff = timezone.now() - timedelta(seconds=settings.STALLED_JOB_SECONDS)
     retried = 0
     stalled = ImportJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff)
-    for job in stalled.exclude(pk__in=_running_here):
+    for job in stalled:
+        if job.cancel_requested:
+            # Cancelled before its worker died or hung: never resumed.
+            if ImportJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(
+                status=Status.CANCELLED, finished_at=timezone.now()
+            ):
+                _put_back(job.task_id, TaskResultStatus.FAILED)
+            continue
         # Only one worker's clock wins each job.
         if not ImportJob.objects.filter(
             pk=job.pk, status=Status.RUNNING, heartbeat_at__lt=cutoff
@@ -237,21 +276,22 @@ def retry_stalled_jobs() -> int:
     return retried
 
 
-def _put_back(task_id: str) -> bool:
-    """Make the database worker's task of a dead worker ready to run again (it stays
-    "running" for ever otherwise); False when there is no such task to put back."""
+def _put_back(task_id: str, status: str = TaskResultStatus.READY) -> bool:
+    """Make the database worker's task of a dead worker ready to run again, or end it (it
+    stays "running" for ever otherwise); False when there is no such task."""
     try:
         uuid.UUID(task_id)
     except ValueError:  # queued through another backend, or never queued
         return False
+    ended = {"finished_at": timezone.now()} if status != TaskResultStatus.READY else {}
     return bool(
         DBTaskResult.objects.filter(pk=task_id, status=TaskResultStatus.RUNNING).update(
-            status=TaskResultStatus.READY, started_at=None
+            status=status, started_at=None, **ended
         )
     )
 
 
-@task(queue_name="imports")
+@task(queue_name="curation")
 def reextract_later(article_ids: list[int]) -> int:
     """Re-extract these articles' entities in the worker; returns how many there were."""
     articles = list(Article.objects.filter(pk__in=article_ids))

@@ -162,11 +162,13 @@ LOGGING = {
 }
 
 # Background work (imports, feed polls, re-extraction, alert mail) runs as Django tasks stored
-# in the archive's own database: `manage.py run_worker` runs them, no broker needed.
+# in the archive's own database: `manage.py run_worker` runs them, no broker needed, one
+# process (a lane) per queue, so a long import never holds up feed polls, alert mail
+# ("default") or re-extraction ("curation").
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "imports"],
+        "QUEUES": ["default", "imports", "curation"],
     }
 }
 # What the worker's clock starts every WORKER_TICK_SECONDS (manage.py run_worker).

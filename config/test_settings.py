@@ -19,7 +19,7 @@ SECURE_SSL_REDIRECT = False
 TASKS = {
     "default": {
         "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
-        "QUEUES": ["default", "imports"],
+        "QUEUES": ["default", "imports", "curation"],
     }
 }
 # Tasks run as they are queued (a test starts a real worker where it needs one).

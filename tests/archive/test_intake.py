@@ -5,6 +5,7 @@ import gzip
 import io
 import json
 import os
+import time
 from datetime import timedelta
 
 import pytest
@@ -282,8 +283,9 @@ def test_a_queued_job_cancelled_never_runs(db, admin_user, held_tasks):
     assert Article.objects.count() == 0
 
 
+@pytest.mark.django_db(transaction=True)  # the job's watch thread reads what the test wrote
 def test_a_running_job_stops_when_cancelled_and_keeps_what_it_stored(
-    db, admin_user, monkeypatch, held_tasks, settings
+    admin_user, monkeypatch, held_tasks, settings
 ):
     from functools import partial
 
@@ -303,8 +305,10 @@ def test_a_running_job_stops_when_cancelled_and_keeps_what_it_stored(
 
     def save_then_cancel(self, report):
         real_save(self, report)
-        if report.read >= 24:
+        if report.read == 24:
             ImportJob.objects.filter(pk=self.job.pk).update(cancel_requested=True)
+            # The job's watch thread looks once a second; the import stops at its next step.
+            time.sleep(2.5)
 
     monkeypatch.setattr(jobs._Progress, "save", save_then_cancel)
     monkeypatch.setattr(jobs._Progress, "__call__", _every_record(jobs._Progress.__call__))

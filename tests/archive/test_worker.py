@@ -57,7 +57,6 @@ def test_a_worker_killed_during_an_import_is_replaced_and_the_job_finishes_exact
             workers.append(
                 archive.start(
                     "run_worker",
-                    "--no-reload",
                     "--interval",
                     "0.2",
                     start_new_session=True,
