@@ -41,7 +41,7 @@ def test_stopping_the_pool_under_a_graceful_sigterm_handler_ends_its_workers(tmp
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split()[-2:] == ["children", "0"]
