@@ -13,7 +13,8 @@
 
 It is the only engine the archive runs on (search/checks.py): the pages rely on all of the
 above. What it does not implement (highlighting, query facets, spatial search, other models,
-field filters through filter()) raises SearchBackendError instead of being ignored.
+field filters through filter(), sorting by several fields, more_like_this) raises
+`Unsupported` instead of being ignored.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from whoosh.qparser import (
     MultifieldParser,
     PlusMinusPlugin,
     QueryParser,
+    RangePlugin,
     WildcardPlugin,
 )
 from whoosh.support.charset import accent_map
@@ -52,7 +54,7 @@ from archive.models import attach_entity_names
 from search import mapped_files, reader_reuse
 from search.analysis import AnalyzedText, FoldedStemText, term_positions
 from search.docvalues import DocValues, DocValuesCache
-from search.facets import FACET_NAMES
+from search.facets import FACET_NAMES, BadParameter
 from search.scoring import evaluate, top
 from search.search_indexes import DIGEST_FIELD
 from search.segment_writer import (
@@ -75,6 +77,11 @@ SPELLING_FIELD = "title_spelling"
 WRITE_LOCK_TIMEOUT = 120.0
 DOC_VALUES_FOLDER = "docvalues"  # inside the index folder: Whoosh ignores folders
 DATE_UNITS = {"year": "Y", "month": "M", "day": "D"}
+
+
+class Unsupported(SearchBackendError):
+    """A Haystack feature the archive's backend does not implement, asked for by code (a
+    reader cannot reach one): refused by name rather than ignored or failing in Whoosh."""
 
 
 class ArchiveWhooshSearchBackend(WhooshSearchBackend):
@@ -127,19 +134,25 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         )
         self.user_parser.remove_plugin_class(FieldsPlugin)
         self.user_parser.remove_plugin_class(WildcardPlugin)
+        # "[a TO z]" would expand to every indexed word between a and z (seconds, hundreds of
+        # MB at 100,000 articles): brackets are plain punctuation to readers.
+        self.user_parser.remove_plugin_class(RangePlugin)
         self.user_parser.add_plugin(PlusMinusPlugin())
         # What the code writes: field:value filters.
         self.narrow_parser = QueryParser(self.content_field_name, schema=self.schema)
 
     def parse_user_query(self, query_string: str) -> wq.Query:
+        """A reader's query, bounded: only words, phrases and their AND / OR / NOT, at most
+        MAX_QUERY_TERMS of them; anything else raises QueryTooComplex (a 400)."""
         text = force_str(query_string).strip()
         if text in {"", "*", "*:*", "(*)"}:
             return wq.Every()
         try:
-            return self.user_parser.parse(hyphenated_as_phrases(text))
+            query = self.user_parser.parse(hyphenated_as_phrases(text))
         except Exception:  # Whoosh's parser breaks on some operator runs ('NOT AND "')
             words = [w for w in _PLAIN_WORD.findall(text) if w not in _OPERATORS]
-            return self.user_parser.parse(" ".join(words)) if words else wq.NullQuery
+            query = self.user_parser.parse(" ".join(words)) if words else wq.NullQuery
+        return bounded(query)
 
     # Writing
 
@@ -397,6 +410,9 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             ).mask
         return searcher, values, query, matches
 
+    def more_like_this(self, model_instance, additional_query_string=None, **kwargs):
+        raise Unsupported("more_like_this is not supported by the archive's search backend.")
+
     def result_set(self, query_string: str, narrow_queries=()) -> ResultSet:
         """Every document a search matches, as a mask over the doc values, for analyses
         of whole result sets (search/network.py) that no page of hits can answer."""
@@ -406,12 +422,14 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
     def _page(self, values, query, matches, sort_by, start, end):
         if end <= start:
             return []
+        if sort_by and len(sort_by) > 1:
+            raise Unsupported(f"Results are sorted by one field, not {len(sort_by)}: {sort_by}.")
         sort_field = (sort_by or [None])[0]
         if sort_field is None and _has_positive_terms(query):
             return top(matches, start, end)
         field = (sort_field or "-published").lstrip("-")
         if field not in values.dates:
-            raise SearchBackendError(f"Cannot sort by {sort_field!r}.")
+            raise Unsupported(f"Cannot sort by {sort_field!r}.")
         reverse = sort_field is None or sort_field.startswith("-")
         docs = values.newest_first(matches.mask, field, reverse=reverse)[start:end]
         return [(int(d), 0.0) for d in docs]
@@ -436,6 +454,45 @@ class ResultSet:
 
 _HYPHENATED = re.compile(r"\w+(?:-\w+)+")
 _PLAIN_WORD = re.compile(r"\w+")
+# Each word of a query is a pass over its postings; each field doubles it (title and text).
+MAX_QUERY_TERMS = 64
+_COMBINING = (wq.And, wq.Or, wq.Not, wq.AndNot, wq.AndMaybe, wq.Require, wq.DisjunctionMax)
+_LEAVES = (wq.Term, wq.Phrase, wq.Every)
+
+
+class QueryTooComplex(BadParameter):
+    pass
+
+
+def bounded(query: wq.Query) -> wq.Query:
+    """The query, if it is made only of what a reader's search may cost; QueryTooComplex
+    otherwise. Each kind a reader can reach is listed, so a parser plugin added later cannot
+    bring in an unbounded one (a range, a wildcard) unnoticed."""
+    if query is wq.NullQuery:
+        return query
+    terms = 0
+    stack = [query]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _COMBINING):
+            stack.extend(node.children())
+        elif isinstance(node, wq.Phrase):
+            terms += len(node.words)
+        elif isinstance(node, _LEAVES) or node is wq.NullQuery:
+            terms += 1
+        else:
+            raise QueryTooComplex(
+                f"This kind of query ({type(node).__name__}) is not supported: use words, "
+                '"phrases", AND, OR, NOT and -word.'
+            )
+        if terms > MAX_QUERY_TERMS:
+            raise QueryTooComplex(
+                f"The query has more than {MAX_QUERY_TERMS} words (counting each field it "
+                "searches): shorten it, or narrow the results with the filters."
+            )
+    return query
+
+
 _OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
 
 
@@ -454,9 +511,7 @@ def _refuse_unsupported(**arguments) -> None:
     """Haystack features this backend does not implement raise instead of being ignored."""
     used = sorted(name for name, value in arguments.items() if value)
     if used:
-        raise SearchBackendError(
-            f"The archive's search backend does not support {', '.join(used)}."
-        )
+        raise Unsupported(f"The archive's search backend does not support {', '.join(used)}.")
 
 
 def _refuse_other_models(models) -> None:
@@ -465,7 +520,7 @@ def _refuse_other_models(models) -> None:
     others = {m for m in models or () if m is not Article}
     if others:
         names = ", ".join(sorted(m._meta.label for m in others))
-        raise SearchBackendError(f"The archive's index holds articles only, not {names}.")
+        raise Unsupported(f"The archive's index holds articles only, not {names}.")
 
 
 _FACET_OPTIONS = {"limit", "sort", "terms"}
@@ -479,9 +534,9 @@ def _as_datetime(value):
 
 def _date_unit(field: str, options: dict) -> str:
     if field not in DATE_FIELDS:
-        raise SearchBackendError(f"{field!r} is not a date field: {', '.join(DATE_FIELDS)}.")
+        raise Unsupported(f"{field!r} is not a date field: {', '.join(DATE_FIELDS)}.")
     if options.get("gap_by") not in DATE_UNITS or options.get("gap_amount", 1) != 1:
-        raise SearchBackendError(
+        raise Unsupported(
             f"Date facets count by one {', '.join(DATE_UNITS)}, not {options.get('gap_amount')} "
             f"{options.get('gap_by')}."
         )
@@ -490,12 +545,10 @@ def _date_unit(field: str, options: dict) -> str:
 
 def _refuse_facet(field: str, options: dict) -> None:
     if field not in FACET_FIELDS:
-        raise SearchBackendError(
-            f"{field!r} is not a facet; the facets are {', '.join(FACET_FIELDS)}."
-        )
+        raise Unsupported(f"{field!r} is not a facet; the facets are {', '.join(FACET_FIELDS)}.")
     unknown = sorted(set(options) - _FACET_OPTIONS)
     if unknown:
-        raise SearchBackendError(f"Facet options {', '.join(unknown)} are not supported.")
+        raise Unsupported(f"Facet options {', '.join(unknown)} are not supported.")
 
 
 def _date_column():
@@ -540,7 +593,7 @@ class ArchiveWhooshSearchQuery(WhooshSearchQuery):
         if field != "content":
             # The user query parser reads no field syntax (readers type words), so a field
             # filter would silently search its text as words.
-            raise SearchBackendError(
+            raise Unsupported(
                 f"filter()/exclude() on {field!r} is not supported by the archive's backend; "
                 f"use narrow('{field}:VALUE') (facets hold entity ids)."
             )

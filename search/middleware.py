@@ -1,10 +1,13 @@
-"""A search index that cannot be read is an outage to report, not a crash to show."""
+"""A search index that cannot be read is an outage to report, not a crash to show; a query
+the engine refuses (too costly a shape) is the reader's to change, a 400 with the reason."""
 
 import logging
 
 from django.http import JsonResponse
 from django.shortcuts import render
 from haystack.exceptions import SearchBackendError
+
+from search.facets import BadParameter
 
 logger = logging.getLogger(__name__)
 MESSAGE = "Search is unavailable right now; the archive's administrators have been told."
@@ -18,6 +21,10 @@ class SearchUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, BadParameter):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": str(exception)}, status=400)
+            return render(request, "search/search.html", {"error": str(exception)}, status=400)
         if not isinstance(exception, SearchBackendError):
             return None
         logger.error("Search failed: %s", exception)

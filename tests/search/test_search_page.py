@@ -11,7 +11,6 @@ import pytest
 from django.core.checks import run_checks
 from django.http import QueryDict
 from django.test import override_settings
-from haystack.exceptions import SearchBackendError
 from haystack.query import SearchQuerySet
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -309,18 +308,24 @@ def test_chips_say_or(client, people):
 
 
 def test_backend_refuses_what_it_cannot_do(people):
-    with pytest.raises(SearchBackendError, match="narrow"):
+    from search.backends import Unsupported
+
+    with pytest.raises(Unsupported, match="one field, not 2"):
+        list(SearchQuerySet().all().order_by("-published", "title"))
+    with pytest.raises(Unsupported, match="more_like_this"):
+        list(SearchQuerySet().more_like_this(Article.objects.first()))
+    with pytest.raises(Unsupported, match="narrow"):
         list(SearchQuerySet().filter(person="1"))
-    with pytest.raises(SearchBackendError, match="highlight"):
+    with pytest.raises(Unsupported, match="highlight"):
         list(SearchQuerySet().all().highlight())
-    with pytest.raises(SearchBackendError, match="query_facets"):
+    with pytest.raises(Unsupported, match="query_facets"):
         SearchQuerySet().all().query_facet("person", "1").facet_counts()
     with (
         pytest.warns(UserWarning, match="not registered"),
-        pytest.raises(SearchBackendError, match="articles only"),
+        pytest.raises(Unsupported, match="articles only"),
     ):
         list(SearchQuerySet().models(Entity))
-    with pytest.raises(SearchBackendError, match="not a facet"):
+    with pytest.raises(Unsupported, match="not a facet"):
         SearchQuerySet().all().facet("title").facet_counts()
     # What it does support still works.
     moura = entity("Helena Moura").pk

@@ -113,3 +113,27 @@ def test_exported_cells_never_run_as_formulas():
     cells = [cell for row in rows[1:] for cell in row]
     assert hostile[0] not in cells and "'" + hostile[0] in cells
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
+
+
+@pytest.mark.parametrize(
+    "q", ["[a TO z]", "{a TO z}", "title:[a TO z]", "harbor [0 TO 9999999]", "a* OR b?"]
+)
+def test_range_and_wildcard_syntax_is_read_as_words_never_expanded(archive, q):
+    from haystack import connections
+    from whoosh import query as wq
+
+    query = connections["default"].get_backend().parse_user_query(q)
+    kinds = {type(query), *(type(node) for node in query.leaves())}
+    assert wq.Term in kinds or wq.Phrase in kinds
+    assert not kinds & {wq.TermRange, wq.NumericRange, wq.Wildcard, wq.Prefix, wq.Regex}
+    assert_handled(Client().get("/api/search/", {"q": q}), html=False)
+
+
+def test_a_query_of_too_many_words_is_refused_with_the_reason(archive):
+    words = " OR ".join(f"word{n}" for n in range(40))
+    api = Client().get("/api/search/", {"q": words})
+    assert api.status_code == 400
+    assert "more than 64 words" in api.json()["error"]
+    page = Client().get("/", {"q": words})
+    assert page.status_code == 400 and b"more than 64 words" in page.content
+    assert Client().get("/api/search/", {"q": "harbor strike Lisbon"}).json()["count"] == 1
