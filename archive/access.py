@@ -1,7 +1,9 @@
 """Who may read: API tokens for scripts, and the private-archive switch.
 
-A request with `Authorization: Bearer TOKEN` is that token's user for the request (an unknown
-or revoked token is refused, never ignored). With PRIVATE_ARCHIVE on, everything but signing
+A request with `Authorization: Bearer TOKEN` to the API or an export is that token's user for
+the request (an unknown or revoked token is refused, never ignored). Anywhere else (the admin,
+sign-in, reader pages) a token is refused: a script's token must not open a staff member's
+admin. With PRIVATE_ARCHIVE on, everything but signing
 in, the admin (which has its own sign-in) and a saved search's secret feed address needs a
 user: pages redirect to sign-in, the API answers 401.
 """
@@ -66,6 +68,10 @@ class ArchiveAccessMiddleware:
     def __call__(self, request):
         header = request.headers.get("Authorization", "")
         if header[:7].lower() == "bearer ":
+            if not _token_path(request.path):
+                return JsonResponse(
+                    {"error": "API tokens are for /api/ and exports only."}, status=403
+                )
             user = user_for_token(header[7:].strip())
             if user is None:
                 return _unauthorized("This API token is not valid, or it was revoked.")
@@ -78,6 +84,10 @@ class ArchiveAccessMiddleware:
                 )
             return redirect_to_login(request.get_full_path())
         return self.get_response(request)
+
+
+def _token_path(path: str) -> bool:
+    return path.startswith("/api/") or path.startswith("/export.")
 
 
 def _open_to_all(path: str) -> bool:

@@ -39,22 +39,46 @@ logger = logging.getLogger(__name__)
 Status = ImportJob.Status
 
 
+# Bytes of an upload's stored name: enough for any real one; a longer one (256 characters)
+# would not fit the file system's limit once numbered.
+MAX_NAME_BYTES = 150
+
+
+def _safe_name(name: str) -> str:
+    """The upload's name as stored: its folders dropped, shortened in the middle, keeping
+    the suffixes that tell its format (".jsonl.gz")."""
+    name = Path(name).name.replace("\x00", "") or "upload"
+    if len(name.encode()) <= MAX_NAME_BYTES:
+        return name
+    suffix = "".join(Path(name).suffixes[-2:])
+    suffix = suffix if len(suffix.encode()) <= 20 else ""
+    room = MAX_NAME_BYTES - len(suffix.encode()) - 1
+    stem = name[: len(name) - len(suffix)].encode()[:room].decode("utf-8", "ignore")
+    return f"{stem}~{suffix}"
+
+
 def start_import(*, user, files: list[UploadedFile], urls: list[str]) -> ImportJob:
     """Save the uploads where the worker finds them and queue the job."""
-    names = [Path(f.name).name for f in files]
+    names = [_safe_name(f.name) for f in files]
     label = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     if urls:
         label = (label + " + " if label else "") + f"{len(urls)} URL{'s' * (len(urls) != 1)}"
     job = ImportJob.objects.create(label=label[:300], urls="\n".join(urls), created_by=user)
     if files:
         folder = Path(settings.UPLOAD_DIR) / str(job.pk)
-        folder.mkdir(parents=True, exist_ok=True)
-        for number, upload in enumerate(files):
-            # The number keeps two uploads of one name apart; the name keeps its format.
-            with open(folder / f"{number:03d}-{names[number]}", "wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
         job.folder = str(folder)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for number, upload in enumerate(files):
+                # The number keeps two uploads of one name apart; the name keeps its format.
+                with open(folder / f"{number:03d}-{names[number]}", "wb") as out:
+                    for chunk in upload.chunks():
+                        out.write(chunk)
+        except OSError as exc:  # a full or read-only disk: the job says so, never "queued"
+            job.error = f"The uploads could not be saved: {exc.strerror or exc}"
+            job.save(update_fields=["folder", "error"])
+            _finish(job, Status.FAILED)
+            return job
         job.save(update_fields=["folder"])
     job.task_id = str(run_import_job.enqueue(job.pk).id)
     ImportJob.objects.filter(pk=job.pk).update(task_id=job.task_id)

@@ -47,6 +47,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads a body (CSRF reads the form): refuses oversized requests by
+    # Content-Length; LimitedUploadHandler counts the bytes as they arrive.
+    "archive.request_limits.RequestSizeLimitMiddleware",
     # After authentication: a Bearer token signs a script in; PRIVATE_ARCHIVE closes the rest.
     "archive.access.ArchiveAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -186,8 +189,16 @@ BACKGROUND_NICENESS = envint("BACKGROUND_NICENESS", "10", minimum=0)
 STALLED_JOB_SECONDS = envint("STALLED_JOB_SECONDS", "60", minimum=6)
 JOB_HEARTBEAT_SECONDS = max(1, STALLED_JOB_SECONDS // 6)
 UPLOAD_DIR = DATA_DIR / "uploads"
-# Largest upload (all files together) the admin's import page takes in one request.
+# Largest upload (all files together) the admin's import page takes in one request, from a
+# curator who may import; every other request (name lists, forms, the API) takes at most
+# MAX_REQUEST_MB (archive/request_limits.py).
 MAX_IMPORT_UPLOAD_BYTES = envint("MAX_IMPORT_UPLOAD_MB", "512", minimum=1) * 1024 * 1024
+MAX_REQUEST_BYTES = envint("MAX_REQUEST_MB", "3", minimum=1) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "archive.request_limits.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Fetching feeds and pages: who the archive says it is, how long it waits, how much it takes.
 FETCH_USER_AGENT = os.environ.get(

@@ -134,7 +134,8 @@ def open_saved(request, pk: int):
 @require_GET
 def saved_feed(request, token: str):
     """The Atom feed of a saved search's new articles; its address is its only key."""
-    saved = get_object_or_404(SavedSearch, feed_token=token)
+    # A deactivated reader's feeds end with her account (her session and tokens do too).
+    saved = get_object_or_404(SavedSearch, feed_token=token, user__is_active=True)
     link = request.build_absolute_uri(saved.search_url())
     feed = Atom1Feed(
         title=f"{saved.name}: new articles",

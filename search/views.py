@@ -270,6 +270,8 @@ def api_names(request):
         body = json.loads(request.body or b"{}")
     except ValueError:
         return _bad_request(ValueError("The request body is not JSON."))
+    except RecursionError:  # nested thousands deep: not a name list either
+        return _bad_request(ValueError("The request body is nested too deeply."))
     try:
         if not isinstance(body, dict) or not isinstance(body.get("names"), list):
             raise NameListError('Send a JSON object: {"names": [...], ...search parameters}.')
