@@ -374,17 +374,44 @@ def article_from_html(
 def read_warc_file(path: Path) -> Iterator[Record]:
     """Each HTML page a web archive captured (a 200 response) as an article, with the URL and,
     where the page shows no date, the capture date; other records are counted as skipped."""
-    from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
     with open(path, "rb") as handle:
         try:
-            for number, record in enumerate(ArchiveIterator(handle), start=1):
+            for number, record in enumerate(_bounded_warc(handle), start=1):
                 if record.rec_type not in {"response", "resource"}:
                     continue  # warcinfo, requests, metadata: about pages, not pages
                 yield _warc_page(f"{path}#{number}", record)
         except (ArchiveLoadFailed, EOFError, zlib.error, ValueError) as exc:
             raise ReadError(f"damaged web archive ({exc})") from exc
+
+
+# Header lines of a web archive (WARC and HTTP headers): warcio reads each line whole, so a
+# file of spaces without a newline (a 1 MB gzip expands to gigabytes) was read into memory.
+MAX_WARC_LINE = 1024 * 1024
+
+
+def _bounded_warc(handle):
+    """warcio's record iterator, its lines read at most MAX_WARC_LINE at a time: a longer
+    one is a damaged archive (ReadError), found while streaming."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.bufferedreaders import DecompressingBufferedReader
+
+    class BoundedReader(DecompressingBufferedReader):
+        def readline(self, length=None):
+            if length is None or length > MAX_WARC_LINE:
+                length = MAX_WARC_LINE + 1
+            line = super().readline(length)
+            if len(line) > MAX_WARC_LINE:
+                raise ReadError(
+                    f"damaged web archive (a header line longer than "
+                    f"{MAX_WARC_LINE // 1024 // 1024} MB)"
+                )
+            return line
+
+    iterator = ArchiveIterator(handle)
+    iterator.reader.__class__ = BoundedReader
+    return iterator
 
 
 def _warc_page(origin: str, record) -> Record:

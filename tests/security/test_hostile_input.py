@@ -5,6 +5,7 @@ import gzip
 import io
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,39 @@ def test_a_line_that_expands_past_the_limit_is_refused_while_streaming(tmp_path,
     assert report.imported == 1
     assert [b.origin.rsplit(":", 1)[-1] for b in report.bad] == ["1"]
     assert "record larger than" in report.bad[0].message
+
+
+def _peak_memory_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_a_web_archive_of_spaces_without_a_newline_is_refused_while_streaming(tmp_path):
+    path = tmp_path / "spaces.warc.gz"
+    with gzip.open(path, "wb", compresslevel=9) as handle:
+        for _ in range(64):  # 512 MB of spaces, a few hundred KB on disk
+            handle.write(b" " * (8 * 1024 * 1024))
+    before = _peak_memory_mb()
+    started = time.monotonic()
+    report = import_paths([path], workers=1)
+    assert report.bad_count == 1 and "header line longer than" in report.bad[0].message
+    assert _peak_memory_mb() - before < 100
+    assert time.monotonic() - started < 30
+
+
+def test_millions_of_bad_lines_keep_counts_and_the_first_reasons_only(tmp_path):
+    from archive.ingest import KEPT_BAD_RECORDS
+
+    path = tmp_path / "empty-objects.jsonl.gz"
+    with gzip.open(path, "wb") as handle:
+        handle.write(b"{}\n" * 300_000)
+        handle.write(json.dumps(GOOD).encode() + b"\n")
+    report = import_paths([path], workers=1)
+    assert report.imported == 1
+    assert report.bad_count == 300_000
+    assert len(report.bad) == KEPT_BAD_RECORDS
+    assert "Imported 1 article, skipped 0 duplicates, 300000 bad records." in report.summary()
 
 
 # Requests on a long article stay linear.
