@@ -393,3 +393,15 @@ def _loaded(model: type[models.Model], values: dict) -> models.Model:
     instance._state.db = DEFAULT_DB_ALIAS
     instance.__dict__.update(values)
     return instance
+
+
+class SignInFailure(models.Model):
+    """Failed sign-ins for one user name or one address (archive/signin_throttle.py)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=1)
+    last_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -213,6 +213,11 @@ FETCH_MAX_BYTES = envint("FETCH_MAX_MB", "10", minimum=1) * 1024 * 1024
 # are fetched all the same (an intranet news site, or a test's loopback server).
 FETCH_ALLOWED_HOSTS = [host.lower().rstrip(".") for host in envlist("FETCH_ALLOWED_HOSTS", "")]
 
+# Wrong passwords slow down sign-in on every form (archive/signin_throttle.py).
+AUTHENTICATION_BACKENDS = [
+    "archive.signin_throttle.ThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 # Readers: sign-in for saved searches and alerts; self-service sign-up only when allowed.
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "search:my-searches"

@@ -13,6 +13,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_GET, require_POST
 
 from archive.models import Entity
+from archive.signin_throttle import SignInForm
 from search.alerts import (
     AlreadyTogether,
     create_entity_alert,
@@ -35,8 +36,12 @@ class SignupForm(UserCreationForm):
 
 
 class SignInView(LoginView):
+    form_class = SignInForm
+
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "signup_open": settings.SIGNUP_OPEN}
+        context = super().get_context_data(**kwargs)
+        throttled = context["form"].has_error(forms.forms.NON_FIELD_ERRORS, "throttled")
+        return {**context, "signup_open": settings.SIGNUP_OPEN, "throttled": throttled}
 
 
 def signup(request):
