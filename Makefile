@@ -24,7 +24,8 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(DEV) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py import_articles demo/
-	$(DEV) $(PY) manage.py rebuild_index --noinput
+	@# The index is rebuilt only when it cannot be read; drift is repaired article by article.
+	$(DEV) $(PY) manage.py check_index || $(DEV) $(PY) manage.py check_index --rebuild
 	$(DEV) $(PY) manage.py run_worker -v0 & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(DEV) $(PY) manage.py runserver 127.0.0.1:8000

@@ -3,7 +3,7 @@ FREE_FAILURES wrong passwords for one user name, or FREE_FAILURES_PER_ADDRESS fr
 further tries are refused for a lockout that doubles with each failure (up to MAX_LOCKOUT).
 A correct password after the lockout clears the name's count.
 
-The check is an authentication backend listed first, so no way of signing in skips it; the
+The check is in the archive's authentication backend, so no way of signing in skips it; the
 forms say why they refuse instead of repeating "wrong password"."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import PermissionDenied
@@ -76,17 +77,14 @@ def _signed_in(sender, request, user, **kwargs) -> None:
     SignInFailure.objects.filter(key=f"user:{user.get_username().lower()}").delete()
 
 
-class ThrottleBackend:
-    """Listed first in AUTHENTICATION_BACKENDS: a locked name or address is refused before
-    any password is checked (PermissionDenied stops Django trying the other backends)."""
+class ThrottledModelBackend(ModelBackend):
+    """Django's own backend, but a locked name or address is refused before any password is
+    checked (PermissionDenied: Django sends user_login_failed, which lengthens the lock)."""
 
-    def authenticate(self, request, username=None, **credentials):
+    def authenticate(self, request, username=None, password=None, **kwargs):
         if locked_for(request, username):
             raise PermissionDenied
-        return None
-
-    def get_user(self, user_id):
-        return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
 
 
 def _message(wait: timedelta) -> str:

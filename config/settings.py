@@ -179,6 +179,7 @@ PERIODIC_JOBS = [
     "archive.jobs.retry_stalled_jobs",
     "archive.feeds.enqueue_due_polls",
     "search.alerts.enqueue_due_alerts",
+    "search.signals.replay_pending",
 ]
 WORKER_TICK_SECONDS = envint("WORKER_TICK_SECONDS", "30", minimum=1)
 # Imports and the worker run this much nicer (lower CPU priority) than the web server, so that
@@ -214,10 +215,7 @@ FETCH_MAX_BYTES = envint("FETCH_MAX_MB", "10", minimum=1) * 1024 * 1024
 FETCH_ALLOWED_HOSTS = [host.lower().rstrip(".") for host in envlist("FETCH_ALLOWED_HOSTS", "")]
 
 # Wrong passwords slow down sign-in on every form (archive/signin_throttle.py).
-AUTHENTICATION_BACKENDS = [
-    "archive.signin_throttle.ThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+AUTHENTICATION_BACKENDS = ["archive.signin_throttle.ThrottledModelBackend"]
 # Readers: sign-in for saved searches and alerts; self-service sign-up only when allowed.
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "search:my-searches"

@@ -82,3 +82,16 @@ class EntityAlert(models.Model):
         if self.partner_id:
             return f"{self.entity} and {self.partner} named together for the first time"
         return f"a new article names {self.entity}"
+
+
+class PendingIndexChange(models.Model):
+    """An article whose change the index has not taken yet: written in the transaction of the
+    edit, removed once the index has it (search/signals.py). A process killed between the
+    commit and the index write, or an index locked longer than an edit can wait, leaves the
+    row, and the worker's clock replays it; nobody has to run check_index."""
+
+    article_id = models.BigIntegerField(unique=True)
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"article {self.article_id} since {self.changed_at:%Y-%m-%d %H:%M:%S}"

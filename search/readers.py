@@ -49,7 +49,7 @@ def signup(request):
         raise Http404("Accounts are created by the archive's staff.")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        login(request, form.save(), backend="django.contrib.auth.backends.ModelBackend")
+        login(request, form.save())
         return redirect("search:my-searches")
     return render(request, "registration/signup.html", {"form": form})
 

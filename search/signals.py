@@ -6,31 +6,47 @@ the transaction commits (at once outside a transaction). A re-extraction or a me
 touches many mentions therefore indexes each article once. A bulk import's batches
 (`bulk=True`, sent outside any transaction) are written by a forked process while the import
 stores the next batch; its next ordinary send waits for them.
+
+What an edit owes the index is also written down, in the edit's own transaction
+(`PendingIndexChange`), and crossed off once indexed: if the process dies after the commit,
+or the index stays locked past WRITE_LOCK_TIMEOUT (a tier merge), `replay_pending` indexes
+it later, from the worker's clock and at the next edit.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import signals
+from django.utils import timezone
 from haystack.signals import BaseSignalProcessor
 
 from archive.models import Article, Mention
 from archive.signals import articles_changed, indexing_failed
 from search.indexing import index_articles
+from search.models import PendingIndexChange
 
 logger = logging.getLogger(__name__)
 
 
-def _safely(action, ids) -> None:
-    # The database is the record; an index failure is logged and repaired by check_index.
+# Pending changes younger than this belong to an edit whose own flush is about to run.
+REPLAY_AFTER = timedelta(seconds=30)
+REPLAY_BATCH = 2000
+
+
+def _safely(action, ids) -> bool:
+    # The database is the record; an index failure is logged, and the journal (or, for an
+    # import's batches, the import's report and check_index) sees it repaired.
     try:
         action(ids)
     except Exception as exc:
         logger.exception("Could not update the search index for articles %s", sorted(ids)[:20])
         indexing_failed.send(sender=Article, ids=sorted(ids), error=f"{type(exc).__name__}: {exc}")
+        return False
+    return True
 
 
 class ArchiveSignalProcessor(BaseSignalProcessor):
@@ -70,9 +86,22 @@ _pending = threading.local()
 def _schedule(article_ids) -> None:
     if not hasattr(_pending, "ids"):
         _pending.ids = set()
-    _pending.ids.update(article_ids)
+    new = set(article_ids) - _pending.ids
+    _pending.ids.update(new)
+    if new:
+        _journal(new)
     # Every registration flushes the whole set; the first to run does the work.
     after_commit(_flush)
+
+
+def _journal(ids) -> None:
+    now = timezone.now()
+    PendingIndexChange.objects.bulk_create(
+        [PendingIndexChange(article_id=pk, changed_at=now) for pk in ids],
+        update_conflicts=True,
+        unique_fields=["article_id"],
+        update_fields=["changed_at"],
+    )
 
 
 def after_commit(func) -> None:
@@ -81,5 +110,32 @@ def after_commit(func) -> None:
 
 def _flush() -> None:
     ids, _pending.ids = getattr(_pending, "ids", set()), set()
+    started = timezone.now()
     # Also with no ids: a bulk batch still being written in the background is waited for.
-    _safely(index_articles, ids)
+    if _safely(index_articles, ids) and ids:
+        _cross_off(ids, started)
+    replay_pending()
+
+
+def _cross_off(ids, indexed_from) -> None:
+    # A change journaled after the index read the articles stays for the next flush.
+    PendingIndexChange.objects.filter(article_id__in=ids, changed_at__lte=indexed_from).delete()
+
+
+def replay_pending() -> int:
+    """Index the changes that edits committed but never got into the index; returns how many
+    were indexed (the worker's clock runs this every tick, each flush after an edit too)."""
+    cutoff = timezone.now() - REPLAY_AFTER
+    ids = list(
+        PendingIndexChange.objects.filter(changed_at__lte=cutoff)
+        .order_by("changed_at")
+        .values_list("article_id", flat=True)[:REPLAY_BATCH]
+    )
+    if not ids:
+        return 0
+    started = timezone.now()
+    if not _safely(index_articles, ids):
+        return 0
+    _cross_off(ids, started)
+    logger.warning("Indexed %d article changes an earlier edit had left pending", len(ids))
+    return len(ids)

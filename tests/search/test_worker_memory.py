@@ -44,5 +44,8 @@ def test_gunicorn_workers_set_memory_up_around_warming(monkeypatch):
     monkeypatch.setattr("search.worker_memory.freeze_warm_objects", lambda: calls.append("freeze"))
     from config import gunicorn
 
+    gunicorn.on_starting(server=None)
+    assert calls == ["heap", "warm", "freeze"]  # in the master, before the port is bound
     gunicorn.post_worker_init(worker=None)
-    assert calls == ["heap", "warm", "freeze"]
+    assert calls == ["heap", "warm", "freeze"] * 2
+    assert gunicorn.preload_app is True
