@@ -147,8 +147,17 @@ def test_a_staff_members_token_opens_nothing_of_the_admin(client, db):
     boss = User.objects.create_superuser("boss", "b@example.org", "a long passphrase")
     _, secret = create_token(boss, "script")
     bearer = {"Authorization": f"Bearer {secret}"}
-    for url in ["/admin/", "/admin/auth/user/", "/admin/auth/user/add/", "/admin/login/"]:
+    from django.contrib import admin
+
+    urls = ["/admin/", "/admin/login/", "/admin/password_change/"]
+    for model in admin.site._registry:
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        urls += [reverse(f"{prefix}_changelist"), reverse(f"{prefix}_add")]
+        urls.append(reverse(f"{prefix}_change", args=[1]))
+    assert len(urls) > 20
+    for url in urls:
         assert client.get(url, headers=bearer).status_code == 403, url
+        assert client.post(url, {}, headers=bearer).status_code == 403, url
     csrf = client.get("/admin/login/", headers=bearer)
     assert "csrftoken" not in csrf.cookies
     created = client.post(
