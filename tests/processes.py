@@ -30,6 +30,17 @@ class ArchiveProcesses:
         """Start `manage.py ARGS` (or `program ARGS`) in the background."""
         return subprocess.Popen([*program, *args], env=self.env, cwd=ROOT, **popen)
 
+    def start_worker(self, *args: str) -> subprocess.Popen:
+        """`manage.py run_worker` in a session of its own: `os.killpg` ends it with its lanes
+        and their NER and index processes, as a crash of the machine would."""
+        return self.start(
+            "run_worker",
+            *args,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
     def stored_articles(self) -> int:
         """Articles committed so far (0 before migrate)."""
         return self.scalar("SELECT count(*) FROM archive_article") or 0

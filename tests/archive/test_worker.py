@@ -54,16 +54,7 @@ def test_a_worker_killed_during_an_import_is_replaced_and_the_job_finishes_exact
         workers: list[subprocess.Popen] = []
 
         def worker() -> subprocess.Popen:
-            workers.append(
-                archive.start(
-                    "run_worker",
-                    "--interval",
-                    "0.2",
-                    start_new_session=True,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
+            workers.append(archive.start_worker("--interval", "0.2"))
             return workers[-1]
 
         try:

@@ -92,16 +92,7 @@ def test_ner_jobs_in_a_row_never_hang_and_cancel_and_feeds_are_not_starved(tmp_p
         ]
 
         def worker():
-            processes.append(
-                archive.start(
-                    "run_worker",
-                    "--interval",
-                    "0.2",
-                    start_new_session=True,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
+            processes.append(archive.start_worker("--interval", "0.2"))
 
         def search_answers() -> bool:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/?q=ferry", timeout=10) as r:

@@ -5,7 +5,6 @@ leaves nothing for a person to repair with check_index."""
 import json
 import os
 import signal
-import subprocess
 import time
 from datetime import timedelta
 
@@ -104,12 +103,7 @@ def test_a_process_killed_after_its_commit_leaves_the_index_to_the_worker(tmp_pa
         assert killed.returncode == 9
         before = archive.manage("check_index", "--dry-run").stdout
         assert "1 indexed with older content" in before, before
-        worker = archive.start(
-            "run_worker",
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        worker = archive.start_worker()
         try:
             deadline = time.monotonic() + 90
             while archive.scalar("SELECT count(*) FROM search_pendingindexchange"):
