@@ -228,30 +228,35 @@ class _Watch:
         self.thread.join()
 
     def _watch(self) -> None:
-        cpu = liveness.cpu_seconds()
-        moved_at = stamped_at = time.monotonic()
+        self.cpu = liveness.cpu_seconds()
+        self.moved_at = self.stamped_at = time.monotonic()
         try:
             while not self._done.wait(1):
-                job = ImportJob.objects.filter(pk=self.job_id)
-                if not self.stop.is_set() and job.filter(cancel_requested=True).exists():
-                    self.stop.set()
-                now = time.monotonic()
-                if now - stamped_at < settings.JOB_HEARTBEAT_SECONDS:
-                    continue
-                used, cpu = -cpu, liveness.cpu_seconds()
-                used += cpu
-                if used > 0.05 or liveness.last_progress() > stamped_at:
-                    moved_at = now
-                    job.update(heartbeat_at=timezone.now())
-                elif now - moved_at > settings.STALLED_JOB_SECONDS:
-                    logger.error(
-                        "Import job %s has not moved for %d s", self.job_id, now - moved_at
-                    )
-                    on_stall()
-                    moved_at = now
-                stamped_at = now
+                try:
+                    self._look()
+                except Exception:
+                    # A busy database (a lock timeout) must not end the watch: next second.
+                    logger.exception("Could not look at import job %s", self.job_id)
         finally:
             connection.close()
+
+    def _look(self) -> None:
+        job = ImportJob.objects.filter(pk=self.job_id)
+        if not self.stop.is_set() and job.filter(cancel_requested=True).exists():
+            self.stop.set()
+        now = time.monotonic()
+        if now - self.stamped_at < settings.JOB_HEARTBEAT_SECONDS:
+            return
+        cpu = liveness.cpu_seconds()
+        used, self.cpu = cpu - self.cpu, cpu
+        if used > 0.05 or liveness.last_progress() > self.stamped_at:
+            self.moved_at = now
+            job.update(heartbeat_at=timezone.now())
+        elif now - self.moved_at > settings.STALLED_JOB_SECONDS:
+            logger.error("Import job %s has not moved for %d s", self.job_id, now - self.moved_at)
+            on_stall()
+            self.moved_at = now
+        self.stamped_at = now
 
 
 def _log_only() -> None:
