@@ -22,14 +22,28 @@ import urllib.request
 
 from search_latency import ROOT, arguments, cases, environment, free_port, served, worker_memory
 
-COMMON = ["oil", "trade", "price", "market", "bank", "year", "said", "company", "rate", "tax"]
+# Words most articles of the scale corpus hold.
+COMMON = [
+    "said", "year", "oil", "prices", "market", "trade", "bank", "rate", "company",
+    "government", "pct", "billion", "mln", "dlrs", "would", "new", "also", "last", "week",
+    "share", "shares", "stock", "exchange", "sales", "profit", "net", "loss", "first",
+    "quarter", "industry", "production", "officials", "minister", "group", "interest",
+    "reuters", "told", "expected",
+]  # fmt: skip
 SHAPES = {
     "range [a TO z]": "[a TO z]",
     "range {a TO z}": "{a TO z}",
     "wildcards a* b? *": "a* b? *",
-    "32 common words OR'ed": " OR ".join((COMMON * 4)[:32]),
-    "33 words (over the bound)": " OR ".join((COMMON * 4)[:33]),
-    "phrase of 30 common words": '"' + " ".join((COMMON * 3)[:30]) + '"',
+    "32 common words OR'ed": " OR ".join(COMMON[:32]),
+    "33 words (over the bound)": " OR ".join(COMMON[:33]),
+    "32 common words AND'ed": " ".join(COMMON[:32]),
+    "phrase of 10 common words": '"' + " ".join(COMMON[:10]) + '"',
+    "phrase of 20 common words": '"' + " ".join(COMMON[:20]) + '"',
+    "phrase of 21 words (over)": '"' + " ".join(COMMON[:21]) + '"',
+    'phrase "oil prices"': '"oil prices"',
+    "10 phrases of 3 words": " OR ".join(
+        '"' + " ".join(COMMON[i : i + 3]) + '"' for i in range(0, 30, 3)
+    ),
     "nested parentheses": "(" * 200 + "oil" + ")" * 200,
     "operators only": 'NOT AND " OR (',
     "1000 characters": ("oil " * 250)[:1000],

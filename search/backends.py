@@ -54,8 +54,8 @@ from archive.models import attach_entity_names
 from search import mapped_files, reader_reuse
 from search.analysis import AnalyzedText, FoldedStemText, term_positions
 from search.docvalues import DocValues, DocValuesCache
-from search.facets import FACET_NAMES, BadParameter
-from search.scoring import evaluate, top
+from search.facets import FACET_NAMES
+from search.scoring import QueryTooComplex, evaluate, phrase_budget, top
 from search.search_indexes import DIGEST_FIELD
 from search.segment_writer import (
     BatchSegmentWriter,
@@ -403,7 +403,8 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         searcher = self.searcher()
         values = self.doc_values.for_searcher(searcher)
         query = self.parse_user_query(query_string)
-        matches = evaluate(query, searcher, values)
+        with phrase_budget():
+            matches = evaluate(query, searcher, values)
         for narrow in narrow_queries or ():
             matches.mask &= evaluate(
                 self.narrow_parser.parse(force_str(narrow)), searcher, values
@@ -456,12 +457,11 @@ _HYPHENATED = re.compile(r"\w+(?:-\w+)+")
 _PLAIN_WORD = re.compile(r"\w+")
 # Each word of a query is a pass over its postings; each field doubles it (title and text).
 MAX_QUERY_TERMS = 64
+# A quoted sentence is a fair search; a longer phrase costs more than it narrows (each word's
+# positions are checked in Python; search/scoring.py also bounds that cost).
+MAX_PHRASE_WORDS = 20
 _COMBINING = (wq.And, wq.Or, wq.Not, wq.AndNot, wq.AndMaybe, wq.Require, wq.DisjunctionMax)
 _LEAVES = (wq.Term, wq.Phrase, wq.Every)
-
-
-class QueryTooComplex(BadParameter):
-    pass
 
 
 def bounded(query: wq.Query) -> wq.Query:
@@ -477,6 +477,11 @@ def bounded(query: wq.Query) -> wq.Query:
         if isinstance(node, _COMBINING):
             stack.extend(node.children())
         elif isinstance(node, wq.Phrase):
+            if len(node.words) > MAX_PHRASE_WORDS:
+                raise QueryTooComplex(
+                    f"A quoted phrase may have at most {MAX_PHRASE_WORDS} words: quote the most "
+                    "telling part of it."
+                )
             terms += len(node.words)
         elif isinstance(node, _LEAVES) or node is wq.NullQuery:
             terms += 1

@@ -4,7 +4,10 @@ Whoosh matches and scores document by document in Python, and the backend needs 
 anyway (facet counts cover the whole result set, not the first page). Reading each posting
 block as an array and scoring it with the same BM25F formula Whoosh uses turns a one-word query
 over 100,000 articles from tens of milliseconds into a few. Queries with positions (phrases)
-fall back to Whoosh's own matchers, which are exact and fast enough on their smaller match sets.
+fall back to Whoosh's own matchers, which are exact, but check positions in Python: about 8 µs
+for each article that holds all of a phrase's words, for each word. A search may spend
+PHRASE_BUDGET such checks; a phrase of common words that would need more is refused
+(QueryTooComplex), so that no reader's query holds a worker for seconds.
 """
 
 from __future__ import annotations
@@ -18,8 +21,27 @@ from whoosh import query as wq
 from whoosh.scoring import BM25F
 
 from search.docvalues import DocValues, leaf_readers
+from search.facets import BadParameter
 
 B, K1 = BM25F().B, BM25F().K1
+# Position checks (articles holding all of a phrase's words, times its words) one search may
+# spend: about a second at 8 µs each (bench/RESULTS.md, "Hostile queries").
+PHRASE_BUDGET = 120_000
+_budget = threading.local()
+
+
+class QueryTooComplex(BadParameter):
+    """A reader's query that would cost more than a search may: a 400 with the reason."""
+
+
+class phrase_budget:
+    """The budget of one search's phrases (a context manager around its evaluation)."""
+
+    def __enter__(self):
+        _budget.left = PHRASE_BUDGET
+
+    def __exit__(self, *exc) -> None:
+        _budget.left = None
 
 
 class Matches:
@@ -46,6 +68,8 @@ def evaluate(query: wq.Query, searcher, values: DocValues) -> Matches:
             return Matches(mask & values.live)
         if query.fieldname in values.lengths:
             return _term(query, searcher, values)
+    if isinstance(query, wq.Phrase) and query.fieldname in values.lengths:
+        return _phrase(query, searcher, values)
     if isinstance(query, wq.NumericRange) and query.fieldname in values.dates:
         return Matches(values.date_range(query) & values.live)
     if isinstance(query, wq.Not):
@@ -178,6 +202,26 @@ def _postings(matcher) -> tuple[np.ndarray, np.ndarray]:
     if not ids:
         return np.empty(0, np.int64), np.empty(0, np.float32)
     return np.concatenate(ids), np.concatenate(weights)
+
+
+def _phrase(query: wq.Phrase, searcher, values: DocValues) -> Matches:
+    """The articles holding all the words (numpy, fast) are counted first: none, and the
+    positions are never read; too many, and the phrase is refused."""
+    words = wq.And([wq.Term(query.fieldname, word) for word in query.words])
+    holding = int(evaluate(words, searcher, values).mask.sum())
+    if not holding:
+        return Matches(np.zeros(values.size, dtype=bool))
+    left = getattr(_budget, "left", None)
+    if left is not None:
+        left -= holding * len(query.words)
+        if left < 0:
+            raise QueryTooComplex(
+                f'The phrase "{" ".join(query.words)}" is made of words that stand together in '
+                f"{holding:,} articles: too many to check word by word. Add a rarer word to "
+                "it, or drop the quotes."
+            )
+        _budget.left = left
+    return _with_whoosh(query, searcher, values)
 
 
 def _with_whoosh(query: wq.Query, searcher, values: DocValues) -> Matches:
