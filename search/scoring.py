@@ -4,10 +4,10 @@ Whoosh matches and scores document by document in Python, and the backend needs 
 anyway (facet counts cover the whole result set, not the first page). Reading each posting
 block as an array and scoring it with the same BM25F formula Whoosh uses turns a one-word query
 over 100,000 articles from tens of milliseconds into a few. Queries with positions (phrases)
-fall back to Whoosh's own matchers, which are exact, but check positions in Python: about 8 µs
-for each article that holds all of a phrase's words, for each word. A search may spend
-PHRASE_BUDGET such checks; a phrase of common words that would need more is refused
-(QueryTooComplex), so that no reader's query holds a worker for seconds.
+fall back to Whoosh's own matchers, which are exact, but decode every posting of the phrase's
+words, positions included, in Python: about 1 µs a posting (bench/RESULTS.md, "Hostile
+queries"). A search may read PHRASE_BUDGET such postings; a phrase of words too common for
+that is refused (QueryTooComplex), so that no reader's query holds a worker for seconds.
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ from search.docvalues import DocValues, leaf_readers
 from search.facets import BadParameter
 
 B, K1 = BM25F().B, BM25F().K1
-# Position checks (articles holding all of a phrase's words, times its words) one search may
-# spend: about a second at 8 µs each (bench/RESULTS.md, "Hostile queries").
-PHRASE_BUDGET = 120_000
+# Postings (with positions) one search's phrases may decode: about half a second.
+PHRASE_BUDGET = 500_000
 _budget = threading.local()
 
 
@@ -205,20 +204,20 @@ def _postings(matcher) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _phrase(query: wq.Phrase, searcher, values: DocValues) -> Matches:
-    """The articles holding all the words (numpy, fast) are counted first: none, and the
-    positions are never read; too many, and the phrase is refused."""
+    """Whether any article holds all the words is found with numpy first: if none does, no
+    position is read; if the words are too common to read their positions, it is refused."""
     words = wq.And([wq.Term(query.fieldname, word) for word in query.words])
-    holding = int(evaluate(words, searcher, values).mask.sum())
-    if not holding:
+    if not evaluate(words, searcher, values).mask.any():
         return Matches(np.zeros(values.size, dtype=bool))
     left = getattr(_budget, "left", None)
     if left is not None:
-        left -= holding * len(query.words)
+        cost = sum(searcher.doc_frequency(query.fieldname, word) for word in query.words)
+        left -= cost
         if left < 0:
             raise QueryTooComplex(
-                f'The phrase "{" ".join(query.words)}" is made of words that stand together in '
-                f"{holding:,} articles: too many to check word by word. Add a rarer word to "
-                "it, or drop the quotes."
+                f'The phrase "{" ".join(query.words)}" is made of words too common to check '
+                f"position by position ({cost:,} mentions). Add a rarer word to it, or drop "
+                "the quotes."
             )
         _budget.left = left
     return _with_whoosh(query, searcher, values)

@@ -140,13 +140,13 @@ def test_a_query_of_too_many_words_is_refused_with_the_reason(archive):
 
 
 def test_a_phrase_too_costly_to_check_is_refused_and_ordinary_phrases_answer(archive, monkeypatch):
-    # "harbor strike" costs four checks: one article, two words, in the title and the text.
+    # "harbor strike" costs four postings: two words in one article, in the title and the text.
     monkeypatch.setattr("search.scoring.PHRASE_BUDGET", 4)
     ok = Client().get("/api/search/", {"q": '"harbor strike"'})
     assert ok.status_code == 200 and ok.json()["count"] == 1
-    # Two such phrases: eight checks, over the budget.
+    # With a second phrase it costs more than that.
     costly = Client().get("/api/search/", {"q": '"harbor strike" OR "strike in Lisbon"'})
     assert costly.status_code == 400
-    assert "too many to check word by word" in costly.json()["error"]
+    assert "too common to check position by position" in costly.json()["error"]
     long = Client().get("/api/search/", {"q": '"' + " ".join(["harbor"] * 21) + '"'})
     assert long.status_code == 400 and "at most 20 words" in long.json()["error"]
