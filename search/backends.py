@@ -55,7 +55,7 @@ from search import mapped_files, reader_reuse
 from search.analysis import AnalyzedText, FoldedStemText, term_positions
 from search.docvalues import DocValues, DocValuesCache
 from search.facets import FACET_NAMES
-from search.scoring import QueryTooComplex, evaluate, phrase_budget, top
+from search.scoring import QueryTooComplex, check_phrase_cost, evaluate, top
 from search.search_indexes import DIGEST_FIELD
 from search.segment_writer import (
     BatchSegmentWriter,
@@ -403,8 +403,8 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         searcher = self.searcher()
         values = self.doc_values.for_searcher(searcher)
         query = self.parse_user_query(query_string)
-        with phrase_budget():
-            matches = evaluate(query, searcher, values)
+        check_phrase_cost(query, searcher)
+        matches = evaluate(query, searcher, values)
         for narrow in narrow_queries or ():
             matches.mask &= evaluate(
                 self.narrow_parser.parse(force_str(narrow)), searcher, values

@@ -6,8 +6,9 @@ block as an array and scoring it with the same BM25F formula Whoosh uses turns a
 over 100,000 articles from tens of milliseconds into a few. Queries with positions (phrases)
 fall back to Whoosh's own matchers, which are exact, but decode every posting of the phrase's
 words, positions included, in Python: about 1 µs a posting (bench/RESULTS.md, "Hostile
-queries"). A search may read PHRASE_BUDGET such postings; a phrase of words too common for
-that is refused (QueryTooComplex), so that no reader's query holds a worker for seconds.
+queries"). A search's phrases may read PHRASE_BUDGET such postings; phrases of words too
+common for that are refused before anything is read (QueryTooComplex), so that no reader's
+query holds a worker for seconds.
 """
 
 from __future__ import annotations
@@ -26,21 +27,27 @@ from search.facets import BadParameter
 B, K1 = BM25F().B, BM25F().K1
 # Postings (with positions) one search's phrases may decode: about half a second.
 PHRASE_BUDGET = 500_000
-_budget = threading.local()
 
 
 class QueryTooComplex(BadParameter):
     """A reader's query that would cost more than a search may: a 400 with the reason."""
 
 
-class phrase_budget:
-    """The budget of one search's phrases (a context manager around its evaluation)."""
-
-    def __enter__(self):
-        _budget.left = PHRASE_BUDGET
-
-    def __exit__(self, *exc) -> None:
-        _budget.left = None
+def check_phrase_cost(query: wq.Query, searcher) -> None:
+    """Refuse, before anything is evaluated, a query whose phrases would decode more than
+    PHRASE_BUDGET postings: the sum of their words' document frequencies."""
+    phrases = [query] if isinstance(query, wq.Phrase) else []
+    phrases += [leaf for leaf in query.leaves() if isinstance(leaf, wq.Phrase)]
+    cost = sum(
+        searcher.doc_frequency(phrase.fieldname, word)
+        for phrase in phrases
+        for word in phrase.words
+    )
+    if cost > PHRASE_BUDGET:
+        raise QueryTooComplex(
+            "The quoted words are too common to check position by position "
+            f"({cost:,} mentions to read). Add a rarer word to the phrase, or drop the quotes."
+        )
 
 
 class Matches:
@@ -205,21 +212,10 @@ def _postings(matcher) -> tuple[np.ndarray, np.ndarray]:
 
 def _phrase(query: wq.Phrase, searcher, values: DocValues) -> Matches:
     """Whether any article holds all the words is found with numpy first: if none does, no
-    position is read; if the words are too common to read their positions, it is refused."""
+    position is read."""
     words = wq.And([wq.Term(query.fieldname, word) for word in query.words])
     if not evaluate(words, searcher, values).mask.any():
         return Matches(np.zeros(values.size, dtype=bool))
-    left = getattr(_budget, "left", None)
-    if left is not None:
-        cost = sum(searcher.doc_frequency(query.fieldname, word) for word in query.words)
-        left -= cost
-        if left < 0:
-            raise QueryTooComplex(
-                f'The phrase "{" ".join(query.words)}" is made of words too common to check '
-                f"position by position ({cost:,} mentions). Add a rarer word to it, or drop "
-                "the quotes."
-            )
-        _budget.left = left
     return _with_whoosh(query, searcher, values)
 
 

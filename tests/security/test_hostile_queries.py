@@ -148,5 +148,6 @@ def test_a_phrase_too_costly_to_check_is_refused_and_ordinary_phrases_answer(arc
     costly = Client().get("/api/search/", {"q": '"harbor strike" OR "strike in Lisbon"'})
     assert costly.status_code == 400
     assert "too common to check position by position" in costly.json()["error"]
+    # Refused before any phrase is evaluated: the cost is known from the word counts.
     long = Client().get("/api/search/", {"q": '"' + " ".join(["harbor"] * 21) + '"'})
     assert long.status_code == 400 and "at most 20 words" in long.json()["error"]
