@@ -2,6 +2,7 @@
 remove one entity from one article, block a name, re-extract; all three hold."""
 
 import pytest
+from playwright.sync_api import expect
 
 from archive.models import Article, Entity
 from tests.browser.conftest import NEEDS_CHROMIUM, log_in_as_curator, shot
@@ -47,13 +48,13 @@ def test_merge_removal_and_block_hold_through_reextraction(live_server, war_repo
     row.locator("label", has_text="Balaklia (").locator("input").check()
     shot(page, "admin-duplicates")
     row.get_by_role("button", name="Merge").click()
-    assert "Merged Balakliya into Balaklia" in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("Merged Balakliya into Balaklia")
 
     page.goto(live_server.url + "/admin/archive/entity/?q=Porto")
     page.locator("tr", has_text="Porto").locator("input.action-select").check()
     page.select_option("select[name=action]", "block")
     page.click("button[name=index]")
-    assert "Blocked Porto" in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("Blocked Porto")
 
     dock = Article.objects.get(title="Dock talks")
     page.goto(live_server.url + f"/admin/archive/article/{dock.pk}/change/")
@@ -62,14 +63,14 @@ def test_merge_removal_and_block_hold_through_reextraction(live_server, war_repo
     )
     lisbon_row.locator("input[type=checkbox][name$=DELETE]").check()
     page.click("input[name=_save]")
-    assert "was changed successfully" in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     assert "Lisbon" not in places("Dock talks")
 
     page.goto(live_server.url + "/admin/archive/article/")
     page.locator("#action-toggle").check()
     page.select_option("select[name=action]", "reextract")
     page.click("button[name=index]")
-    assert "Queued the re-extraction of 3 articles" in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("Queued the re-extraction of 3 articles")
 
     assert not Entity.objects.filter(name="Balakliya").exists()
     assert Entity.objects.get(name="Balaklia").mentions.count() == 2

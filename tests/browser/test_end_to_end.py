@@ -5,6 +5,7 @@ var/screenshots), which `.ci/run` prints.
 """
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import HOSTILE, NEEDS_CHROMIUM, log_in_as_curator, shot
 from tests.factories import make_article
@@ -94,7 +95,7 @@ def test_curator_merges_in_the_admin_and_search_follows(live_server, archive, pa
     page.click("button[name=index]")
     page.get_by_label("Helena Moura (person, 12 articles)").check()
     page.click("input[value=Merge]")
-    assert "Merged Rui Tavares into Helena Moura" in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("Merged Rui Tavares into Helena Moura")
 
     page.goto(live_server.url + "/?q=harbor")
     people = page.locator("section.facet[data-facet=person]")
