@@ -74,7 +74,8 @@ def clean_lines(lines: Iterable[str]) -> list[str]:
     """The non-empty lines, trimmed; more than MAX_NAMES, or an overlong line, is refused."""
     names = []
     for number, line in enumerate(lines, 1):
-        line = " ".join(str(line).split())
+        # NUL is no part of a name, and PostgreSQL refuses it in a query.
+        line = " ".join(str(line).replace("\x00", " ").split())
         if not line:
             continue
         if len(line) > MAX_LINE:

@@ -266,6 +266,10 @@ def _csv_download(rows: list[list], filename: str) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def api_names(request):
+    if request.content_type != "application/json":
+        return _bad_request(
+            ValueError("Send the name list as JSON (Content-Type: application/json).")
+        )
     try:
         body = json.loads(request.body or b"{}")
     except ValueError:

@@ -93,3 +93,22 @@ def test_a_file_name_too_long_for_the_disk_is_imported_under_a_shorter_one(db, n
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE, job.error
     assert job.imported == 1
+
+
+@pytest.mark.parametrize("url", ["/facets/person/", "/api/entities/autocomplete/", "/"])
+def test_a_nul_character_in_a_parameter_is_a_400(client, url):
+    response = client.get(url, {"contains": "a\x00b", "q": "x\x00"})
+    assert response.status_code == 400
+    assert client.post("/names/", {"names": "Ingrid\x00Solberg"}).status_code == 400
+
+
+def test_nul_characters_in_a_json_name_list_are_spaces(client):
+    from search.namelists import clean_lines
+
+    assert clean_lines(["Ingrid\x00Solberg", "\x00"]) == ["Ingrid Solberg"]
+    response = client.post(
+        "/api/names/",
+        json.dumps({"names": ["Ingrid\u0000Solberg"]}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
