@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV := DEBUG=true
 
-.PHONY: run serve worker test test-postgres lint format install install-dev bench clean
+.PHONY: run serve worker solr test test-postgres lint format install install-dev bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ serve: install
 # same supervisor as gunicorn). Imports, feed polls, re-extraction and alert mail run here.
 worker: install
 	$(PY) manage.py run_worker
+
+# A SolrCloud on loopback (ZooKeeper and two Solr 9.10.1 nodes from Maven Central, Java 17)
+# with the archive's configset and an "articles" collection of 2 shards x 2 replicas; Ctrl-C
+# stops it. The archive does not search it yet (issue 25).
+solr: install
+	$(PY) solr/cloud.py
 
 test: install-dev
 	$(PY) -m pytest
