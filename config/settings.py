@@ -237,6 +237,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "true")
 # An SMTP server that accepts a connection and never answers must not hold the worker.
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT_SECONDS", "30", minimum=1)
+# A worker sending one reader's alert mail holds it this long; if the worker is killed, the
+# next run sends the mail after it. Longer than sending can take (EMAIL_TIMEOUT bounds each
+# exchange with the mail server).
+ALERT_CLAIM_SECONDS = envint("ALERT_CLAIM_SECONDS", "600", minimum=5)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "archive@localhost")
 # Links in mail need the archive's address; requests know it, the worker does not.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

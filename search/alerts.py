@@ -1,7 +1,7 @@
 """New articles for saved searches and entity alerts: counts, feeds and mail.
 
 Each saved search or alert keeps a mark (an article id). A worker first claims it for
-SENDING_CLAIM (`sending_until`), sends the mail for the matches above the mark, then moves
+ALERT_CLAIM_SECONDS (`sending_until`), sends the mail for the matches above the mark, then moves
 the mark past them and lets the claim go: a second worker finds it claimed and sends nothing,
 and a worker killed while sending leaves a claim that expires, so the next run sends the same
 matches (at least once; twice only if the kill falls between the mail server's acceptance and
@@ -35,9 +35,6 @@ from search.query import articles_in_order, parse_params
 
 logger = logging.getLogger(__name__)
 INDEXING_GRACE = timedelta(minutes=10)
-# How long a worker may take to send one mail before another may send it instead; well above
-# EMAIL_TIMEOUT, which bounds each step of talking to the mail server.
-SENDING_CLAIM = timedelta(minutes=10)
 # Articles one mail lists; the rest are counted, with a link to the search.
 MAIL_LIMIT = 50
 FEED_LIMIT = 50
@@ -197,7 +194,8 @@ def _claimed(model, pk: int, **unchanged) -> Iterator[_Claim]:
     now = timezone.now()
     rows = model.objects.filter(pk=pk, **unchanged)
     free = Q(sending_until__isnull=True) | Q(sending_until__lt=now)
-    taken = rows.filter(free).update(sending_until=now + SENDING_CLAIM)
+    lease = timedelta(seconds=settings.ALERT_CLAIM_SECONDS)
+    taken = rows.filter(free).update(sending_until=now + lease)
     claim = _Claim(model.objects.filter(pk=pk) if taken else None)
     try:
         yield claim

@@ -129,3 +129,67 @@ def test_a_mail_server_that_never_answers_does_not_hold_the_worker(reader, setti
     saved.refresh_from_db()
     assert saved.sending_until is None  # let go at once, to be tried at the next run
     assert saved.mailed_up_to_id < alerts.newest_id()
+
+
+SAVE_IMMEDIATE_SEARCH = """
+from django.contrib.auth.models import User
+from archive.models import Entity
+from search.alerts import save_search
+reader = User.objects.create_user("reader", "reader@example.org", "a long passphrase")
+tromso = Entity.objects.get(name="Tromsø")
+save_search(reader, "Ferries", f"q=ferry&place={tromso.pk}", digest="immediate")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_while_the_mail_server_holds_it_still_gets_the_mail_out(tmp_path):
+    """Real processes: the worker is SIGKILLed in the middle of sending, and the next worker
+    sends the claimed mail once, after the claim expires."""
+    import json
+    import os
+    import signal
+
+    from tests.local_smtp import serve_smtp
+    from tests.processes import archive_processes
+
+    first = tmp_path / "first.jsonl"
+    later = tmp_path / "later.jsonl"
+    entities = {"place": ["Tromsø"]}
+    first.write_text(json.dumps({"title": "Ferry strike", "body": "Ferry strike in Tromsø.",
+                                 "entities": entities}) + "\n")  # fmt: skip
+    later.write_text(json.dumps({"title": "Night ferry", "body": "A night ferry to Tromsø.",
+                                 "entities": entities}) + "\n")  # fmt: skip
+    with serve_smtp() as smtp:
+        env = {
+            "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port), "EMAIL_USE_TLS": "false",
+            "EMAIL_TIMEOUT_SECONDS": "120", "ALERT_CLAIM_SECONDS": "8",
+            "WORKER_TICK_SECONDS": "1",
+        }  # fmt: skip
+        with archive_processes(tmp_path, **env) as archive:
+            archive.manage("migrate", "-v0", check=True)
+            archive.manage("import_articles", str(first), check=True)
+            archive.manage("shell", "-c", SAVE_IMMEDIATE_SEARCH, check=True)
+            archive.manage("import_articles", str(later), check=True)
+            smtp.hang.set()
+            worker = archive.start_worker()
+            try:
+                assert smtp.data_started.wait(60), "the worker never started sending"
+                os.killpg(worker.pid, signal.SIGKILL)  # while the server holds the mail
+                worker.wait()
+                smtp.hang.clear()
+                worker = archive.start_worker()
+                deadline = time.monotonic() + 60
+                while not smtp.messages and time.monotonic() < deadline:
+                    time.sleep(0.5)
+                time.sleep(3)  # a few more ticks: nothing is sent twice
+            finally:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
+    from email import message_from_string
+    from email.header import decode_header, make_header
+
+    assert len(smtp.messages) == 1, smtp.messages
+    message = message_from_string(smtp.messages[0])
+    assert str(make_header(decode_header(message["Subject"]))) == "1 new article for “Ferries”"
+    assert "Night ferry" in message.get_payload()
