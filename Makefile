@@ -26,6 +26,8 @@ run: install
 	$(DEV) $(PY) manage.py import_articles demo/
 	@# The index is rebuilt only when it cannot be read; drift is repaired article by article.
 	$(DEV) $(PY) manage.py check_index || $(DEV) $(PY) manage.py check_index --rebuild
+	@echo "The archive: http://127.0.0.1:8000/  The admin: http://127.0.0.1:8000/admin/"
+	@echo "No login yet? In another terminal: DEBUG=true $(PY) manage.py createsuperuser"
 	$(DEV) $(PY) manage.py run_worker -v0 & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(DEV) $(PY) manage.py runserver 127.0.0.1:8000

@@ -160,8 +160,12 @@ LOGGING = {
             "LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
         ),
     },
-    # trafilatura logs every page it cannot parse; the importer reports those itself.
-    "loggers": {"trafilatura": {"level": "CRITICAL"}},
+    "filters": {"forbidden": {"()": "config.log_filters.ForbiddenWithoutTraceback"}},
+    "loggers": {
+        # trafilatura logs every page it cannot parse; the importer reports those itself.
+        "trafilatura": {"level": "CRITICAL"},
+        "django.request": {"filters": ["forbidden"]},
+    },
 }
 
 # Background work (imports, feed polls, re-extraction, alert mail) runs as Django tasks stored

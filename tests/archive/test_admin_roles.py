@@ -389,3 +389,13 @@ def test_import_jobs_feeds_and_tokens_as_each_role(client, role):
     assert (tokens.status_code == 200) is (role == "superuser")
     client.post(reverse("admin:archive_apitoken_add"), {"user": other.pk, "name": "cron"})
     assert ApiToken.objects.exists() is (role == "superuser")
+
+
+def test_a_viewer_refused_a_curators_page_leaves_a_line_not_a_traceback(client, caplog):
+    login(client, "viewer")
+    with caplog.at_level("WARNING", logger="django.request"):
+        response = client.get(reverse("admin:archive_entity_duplicates"))
+    assert response.status_code == 403
+    forbidden = [r for r in caplog.records if getattr(r, "status_code", None) == 403]
+    assert forbidden and all(r.exc_info is None for r in forbidden)
+    assert "Traceback" not in caplog.text
