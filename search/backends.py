@@ -384,7 +384,9 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
 
         suggestion = None
         if self.include_spelling or spelling_query:
-            suggestion = self.vocabulary.suggest(searcher, spelling_query or query_string)
+            suggestion = self.vocabulary.suggest(
+                searcher, spelling_query or query_string, known=lambda w: self._in_text(searcher, w)
+            )
 
         cls = result_class or SearchResult
         results = []
@@ -410,6 +412,12 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
                 self.narrow_parser.parse(force_str(narrow)), searcher, values
             ).mask
         return searcher, values, query, matches
+
+    def _in_text(self, searcher, word: str) -> bool:
+        """Whether the articles' text holds this word (as the text field analyzes it)."""
+        field = self.content_field_name
+        terms = list(self.schema[field].process_text(word, mode="query"))
+        return bool(terms) and all(searcher.doc_frequency(field, term) for term in terms)
 
     def more_like_this(self, model_instance, additional_query_string=None, **kwargs):
         raise Unsupported("more_like_this is not supported by the archive's search backend.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -85,8 +86,12 @@ class Vocabulary:
                     words[word] = info.doc_frequency()
         return words
 
-    def suggest(self, searcher, query_string: str) -> str | None:
-        """The query with unknown words replaced by their nearest known words, or None."""
+    def suggest(
+        self, searcher, query_string: str, known: Callable[[str], bool] = lambda word: False
+    ) -> str | None:
+        """The query with unknown words replaced by their nearest known words, or None. A
+        word in the titles' vocabulary, or one `known` accepts (a word of the articles'
+        text), is left alone: "Paul Volcker" is no misspelling of "Pall Volcker"."""
         words = [w for w in _WORD.findall(query_string or "") if w not in _OPERATORS]
         if not words:
             return None
@@ -97,6 +102,9 @@ class Vocabulary:
             with self._lock:  # another thread may be updating the sums for a new generation
                 if key in self._frequencies or len(key) < 3 or key.isdigit():
                     continue
+            if known(word):
+                continue
+            with self._lock:
                 matches = process.extract(
                     key,
                     self._words,

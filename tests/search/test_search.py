@@ -260,3 +260,17 @@ def test_a_new_source_shows_in_the_facet_after_names_were_read(client):
     make_article("Tagus floods", source="Tagus Times")
     later = client.get("/api/search/").json()["facets"]["source"]
     assert sorted(s["name"] for s in later) == ["Harbor Gazette", "Tagus Times"]
+
+
+@pytest.mark.django_db
+def test_no_suggestion_for_words_the_articles_hold_even_outside_titles():
+    make_article("Volcker testifies", "Paul Volcker told Congress that rates would hold.")
+    make_article("Pall of smoke over the harbour", "A pall of smoke hung over the port.")
+
+    def suggestion(q: str):
+        return run_search(parse_params(QueryDict(f"q={q}"))).suggestion
+
+    assert suggestion('"Paul Volcker"') is None  # "Paul" is in a text, not in a title
+    assert suggestion("congress") is None
+    assert suggestion("Volckr") == "Volcker"
+    assert suggestion("Paul Volckr") == "Paul Volcker"
