@@ -51,7 +51,7 @@ def poll(feed: Feed) -> PollResult:
     feed.title = feed.title or parsed.feed.get("title", "")[:300]
     links = _entry_links(parsed)
     new = _not_fetched(feed, links)
-    report = import_records(read_urls(new), workers=1)
+    report = import_records(read_urls(new), workers=1, index_each_batch=True)
     errors = {record.origin: record.message for record in report.bad}
     stored = dict(Article.objects.filter(url__in=new).values_list("url", "pk"))
     FeedEntry.objects.bulk_create(

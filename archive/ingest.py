@@ -90,13 +90,17 @@ def import_records(
     store_batch: int = STORE_BATCH,
     index_batch: int = INDEX_BATCH,
     stop: threading.Event | None = None,
+    index_each_batch: bool = False,
 ) -> ImportReport:
     """Import these records (from `read_paths`, a web archive, fetched pages) as articles.
 
     `on_progress` hears of every record read, with the report so far. Setting `stop` (a
     cancelled job) raises `Cancelled` within a moment, once what was stored is indexed; so
-    does an exception `on_progress` raises. `job_id` marks the
-    articles stored as that import job's."""
+    does an exception `on_progress` raises. `index_each_batch` (small imports: a feed poll,
+    a list of URLs) indexes each store batch as it is committed, with the index's record of
+    it written in the same transaction, so that a process killed between the two leaves
+    nothing unsearchable; large imports hand their batches to the background writer.
+    `job_id` marks the articles stored as that import job's."""
     report = ImportReport()
 
     def bad(record: BadRecord) -> None:
@@ -127,7 +131,9 @@ def import_records(
     try:
         for batch in batches:
             check(stop)
-            unannounced += _store_and_report(batch, report, job_id, known_entities)
+            stored = _store_and_report(batch, report, job_id, known_entities, index_each_batch)
+            if not index_each_batch:
+                unannounced += stored
             if len(unannounced) >= index_batch:
                 articles_changed.send(sender=Article, ids=unannounced, bulk=True)
                 unannounced = []
@@ -294,17 +300,18 @@ def _store_and_report(
     report,
     job_id: int | None,
     known_entities: dict[tuple[str, str], int],
+    announce: bool = False,
 ) -> list[int]:
     items = [(c.raw, c.content_hash, entities) for c, entities in batch]
     try:
         stored, duplicates = store_articles(
-            items, announce=False, job_id=job_id, known_entities=known_entities
+            items, announce=announce, job_id=job_id, known_entities=known_entities
         )
     except IntegrityError:
         # An entity this import knew was merged away by a curator meanwhile: ask again.
         known_entities.clear()
         stored, duplicates = store_articles(
-            items, announce=False, job_id=job_id, known_entities=known_entities
+            items, announce=announce, job_id=job_id, known_entities=known_entities
         )
     report.imported += len(stored)
     report.duplicates += duplicates
@@ -350,9 +357,11 @@ def store_articles(
             [(by_hash[digest], entities) for _, digest, entities in items if digest in by_hash],
             known_entities,
         )
-    ids = [a.pk for a in articles]
-    if announce:
-        articles_changed.send(sender=Article, ids=ids)
+        ids = [a.pk for a in articles]
+        if announce:
+            # In the transaction: the index's record of what it owes is written with the
+            # articles, so a process killed before indexing them leaves them to the replay.
+            articles_changed.send(sender=Article, ids=ids)
     return ids, duplicates
 
 

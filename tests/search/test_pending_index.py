@@ -114,3 +114,20 @@ def test_a_process_killed_after_its_commit_leaves_the_index_to_the_worker(tmp_pa
             worker.wait()
         after = archive.manage("check_index", "--dry-run").stdout
         assert "The index matches the database." in after, after
+
+
+def test_articles_a_feed_poll_stored_are_owed_to_the_index_in_the_same_transaction(monkeypatch):
+    from archive.importers import RawArticle
+    from archive.ingest import import_records
+
+    # The process dies after each commit, before its index flush.
+    monkeypatch.setattr("search.signals.after_commit", lambda func: None)
+    raw = RawArticle(origin="feed", title="Night ferry", body="A night ferry to Tromsø.")
+    report = import_records([raw], workers=1, index_each_batch=True)
+    monkeypatch.undo()
+    assert report.imported == 1
+    assert found("ferry") == 0
+    assert PendingIndexChange.objects.count() == 1
+    age_pending()
+    assert replay_pending() == 1
+    assert found("ferry") == 1
