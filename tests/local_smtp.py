@@ -15,6 +15,7 @@ class LocalSMTP:
     port: int = 0
     messages: list[str] = field(default_factory=list)
     hang: threading.Event = field(default_factory=threading.Event)
+    # Set once a whole message arrived while `hang` was set: the sender now waits for ever.
     data_started: threading.Event = field(default_factory=threading.Event)
 
 
@@ -35,13 +36,15 @@ def serve_smtp() -> Iterator[LocalSMTP]:
                 elif command.startswith(("MAIL", "RCPT", "RSET", "NOOP")):
                     self.reply("250 OK")
                 elif command == "DATA":
-                    smtp.data_started.set()
                     self.reply("354 go ahead")
                     message = []
-                    while (body := self.rfile.readline()) not in (b".\r\n", b""):
+                    while (body := self.rfile.readline()) != b".\r\n":
+                        if not body:
+                            return  # the client went away mid-message: nothing was sent
                         message.append(body.decode(errors="replace"))
                     if smtp.hang.is_set():
-                        threading.Event().wait(3600)  # accepted, never answered
+                        smtp.data_started.set()  # the whole message is here, unanswered
+                        threading.Event().wait(3600)
                         return
                     smtp.messages.append("".join(message))
                     self.reply("250 queued")
