@@ -10,7 +10,7 @@ stores the next batch; its next ordinary send waits for them.
 What an edit owes the index is also written down, in the edit's own transaction
 (`PendingIndexChange`), and crossed off once indexed: if the process dies after the commit,
 or the index stays locked past WRITE_LOCK_TIMEOUT (a tier merge), `replay_pending` indexes
-it later, from the worker's clock and at the next edit.
+it later, from the worker's clock (not in a request: a replay may hold thousands).
 """
 
 from __future__ import annotations
@@ -114,7 +114,6 @@ def _flush() -> None:
     # Also with no ids: a bulk batch still being written in the background is waited for.
     if _safely(index_articles, ids) and ids:
         _cross_off(ids, started)
-    replay_pending()
 
 
 def _cross_off(ids, indexed_from) -> None:
@@ -124,7 +123,7 @@ def _cross_off(ids, indexed_from) -> None:
 
 def replay_pending() -> int:
     """Index the changes that edits committed but never got into the index; returns how many
-    were indexed (the worker's clock runs this every tick, each flush after an edit too)."""
+    were indexed (the worker's clock runs this every tick)."""
     cutoff = timezone.now() - REPLAY_AFTER
     ids = list(
         PendingIndexChange.objects.filter(changed_at__lte=cutoff)
