@@ -52,8 +52,12 @@ def build(work: Path) -> str:
     pom = LAUNCHER / "pom.xml"
     if not classpath.exists() or classpath.stat().st_mtime < pom.stat().st_mtime:
         work.mkdir(parents=True, exist_ok=True)
-        _run(["mvn", "-q", "-B", "-f", str(pom), "dependency:build-classpath",
-              f"-Dmdep.outputFile={classpath}"])  # fmt: skip
+        resolve = ["mvn", "-q", "-B", "-f", str(pom), "dependency:build-classpath",
+                   f"-Dmdep.outputFile={classpath}"]  # fmt: skip
+        try:
+            _run(resolve)
+        except SolrCloudError:  # a download cut short: Maven resumes it the second time
+            _run(resolve)
     jars = classpath.read_text().strip()
     compiled = classes / "archive" / "SolrOnLoopback.class"
     if not compiled.exists() or compiled.stat().st_mtime < source.stat().st_mtime:
