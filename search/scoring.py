@@ -36,8 +36,8 @@ class QueryTooComplex(BadParameter):
 def check_phrase_cost(query: wq.Query, searcher) -> None:
     """Refuse, before anything is evaluated, a query whose phrases would decode more than
     PHRASE_BUDGET postings: the sum of their words' document frequencies."""
-    phrases = [query] if isinstance(query, wq.Phrase) else []
-    phrases += [leaf for leaf in query.leaves() if isinstance(leaf, wq.Phrase)]
+    # A leaf's leaves() yields the leaf itself, so a lone phrase is found here too.
+    phrases = [leaf for leaf in query.leaves() if isinstance(leaf, wq.Phrase)]
     cost = sum(
         searcher.doc_frequency(phrase.fieldname, word)
         for phrase in phrases

@@ -151,3 +151,19 @@ def test_a_phrase_too_costly_to_check_is_refused_and_ordinary_phrases_answer(arc
     # Refused before any phrase is evaluated: the cost is known from the word counts.
     long = Client().get("/api/search/", {"q": '"' + " ".join(["harbor"] * 21) + '"'})
     assert long.status_code == 400 and "at most 20 words" in long.json()["error"]
+
+
+def test_a_phrase_is_counted_once_whether_alone_or_in_a_group(archive, monkeypatch):
+    from haystack import connections
+    from whoosh import query as wq
+
+    from search.scoring import QueryTooComplex, check_phrase_cost
+
+    searcher = connections["default"].get_backend().searcher()
+    phrase = wq.Phrase("text", ["harbor", "strike"])  # one article holds each word: cost 2
+    monkeypatch.setattr("search.scoring.PHRASE_BUDGET", 2)
+    check_phrase_cost(phrase, searcher)
+    check_phrase_cost(wq.Or([phrase, wq.Term("text", "lisbon")]), searcher)
+    monkeypatch.setattr("search.scoring.PHRASE_BUDGET", 1)
+    with pytest.raises(QueryTooComplex):
+        check_phrase_cost(phrase, searcher)

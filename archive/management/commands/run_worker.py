@@ -29,7 +29,6 @@ from archive.priority import yield_to_web_server
 
 logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 10  # seconds a lane has to finish its task when the worker is stopped
-IMPORT_TASK = "archive.jobs.run_import_job"
 
 
 def run_clock(stopping: threading.Event) -> None:
@@ -108,7 +107,8 @@ class Supervisor:
             signal.signal(sig, lambda *_: self.stopping.set())
         for queue in self.queues:
             self.start(queue)
-        # Lanes are started before the clock thread: nothing is forked while it runs.
+        # Lanes are new programs (fork and exec), so they inherit none of the clock thread's
+        # locks or this process's signal handlers, also when one is started again later.
         clock = threading.Thread(target=run_clock, args=(self.stopping,), daemon=True)
         clock.start()
         try:
@@ -141,7 +141,7 @@ class Supervisor:
         the job's heartbeat is stale, so that it is never run twice at once."""
         prefix = f"-{pid}-"
         running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exclude(
-            task_path=IMPORT_TASK
+            task_path=jobs.run_import_job.module_path
         )
         for result in running.only("id", "worker_ids"):
             if result.worker_ids and prefix in result.worker_ids[-1]:
