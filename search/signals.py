@@ -86,10 +86,12 @@ _pending = threading.local()
 def _schedule(article_ids) -> None:
     if not hasattr(_pending, "ids"):
         _pending.ids = set()
-    new = set(article_ids) - _pending.ids
-    _pending.ids.update(new)
-    if new:
-        _journal(new)
+    ids = set(article_ids)
+    _pending.ids.update(ids)
+    # Written every time, not only for ids new to this thread: ids left pending by a
+    # transaction that was rolled back were never journaled by a commit.
+    if ids:
+        _journal(ids)
     # Every registration flushes the whole set; the first to run does the work.
     after_commit(_flush)
 
