@@ -33,7 +33,7 @@ def main() -> None:
 
     engines = {
         "stock": "haystack.backends.whoosh_backend.WhooshEngine",
-        "archive": "search.backends.ArchiveWhooshEngine",
+        "archive": "search.engines.whoosh.backend.ArchiveWhooshEngine",
     }
     for name, engine in engines.items():
         path = OUT / "index_build" / name

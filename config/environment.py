@@ -56,3 +56,13 @@ def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"Setting {name}={value!r} is not one of: {', '.join(choices)}.")
     return value
+
+
+def envurls(name: str, default: str) -> list[str]:
+    """A comma-separated list of http(s) URLs, each without a trailing slash."""
+    urls = envlist(name, default)
+    for url in urls:
+        scheme, _, rest = url.partition("://")
+        if scheme not in {"http", "https"} or not rest.strip("/"):
+            raise ImproperlyConfigured(f"Setting {name}: {url!r} is not an http(s) URL.")
+    return [url.rstrip("/") for url in urls]

@@ -8,8 +8,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
-from config.environment import envbool, envchoice, envint, envlist
+from config.environment import envbool, envchoice, envint, envlist, envurls
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -129,16 +130,33 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
-# Search: Haystack over Whoosh, through the archive's own backend (search/backends.py).
-HAYSTACK_CONNECTIONS = {
-    "default": {
-        # The only engine the archive runs on (search/checks.py refuses any other).
-        "ENGINE": "search.backends.ArchiveWhooshEngine",
-        "PATH": os.environ.get("WHOOSH_PATH", str(DATA_DIR / "whoosh_index")),
-        "BATCH_SIZE": envint("INDEX_BATCH_SIZE", "1000", minimum=1),
-        "INCLUDE_SPELLING": True,
-    },
-}
+# Search: the embedded Whoosh index, or a SolrCloud collection (search/engines). Haystack's
+# connection is the chosen engine's; the archive's pages reach it through search.engines.
+SEARCH_ENGINE = envchoice("SEARCH_ENGINE", "whoosh", ("whoosh", "solr"))
+# Solr: the base URLs of nodes of one SolrCloud ("http://host:8983/solr", comma-separated); a
+# request goes to the next one when a node does not answer.
+SOLR_URLS = envurls("SOLR_URLS", "")
+SOLR_COLLECTION = os.environ.get("SOLR_COLLECTION", "articles")
+SOLR_TIMEOUT_SECONDS = envint("SOLR_TIMEOUT_SECONDS", "10", minimum=1)
+if SEARCH_ENGINE == "solr":
+    if not SOLR_URLS:
+        raise ImproperlyConfigured("SEARCH_ENGINE=solr needs SOLR_URLS (a node's base URL).")
+    HAYSTACK_CONNECTIONS = {
+        "default": {
+            "ENGINE": "haystack.backends.solr_backend.SolrEngine",
+            "URL": f"{SOLR_URLS[0]}/{SOLR_COLLECTION}",
+            "TIMEOUT": SOLR_TIMEOUT_SECONDS,
+        },
+    }
+else:
+    HAYSTACK_CONNECTIONS = {
+        "default": {
+            "ENGINE": "search.engines.whoosh.backend.ArchiveWhooshEngine",
+            "PATH": os.environ.get("WHOOSH_PATH", str(DATA_DIR / "whoosh_index")),
+            "BATCH_SIZE": envint("INDEX_BATCH_SIZE", "1000", minimum=1),
+            "INCLUDE_SPELLING": True,
+        },
+    }
 # Articles are indexed by the archive's own signal processor, in batches, once their
 # entities are stored (search/signals.py).
 HAYSTACK_SIGNAL_PROCESSOR = "search.signals.ArchiveSignalProcessor"

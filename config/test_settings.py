@@ -4,10 +4,11 @@ import tempfile
 from pathlib import Path
 
 from config.settings import *  # noqa: F403
-from config.settings import HAYSTACK_CONNECTIONS
+from config.settings import HAYSTACK_CONNECTIONS, SEARCH_ENGINE
 
 DATA_DIR = Path(tempfile.mkdtemp(prefix="archive-test-"))
-HAYSTACK_CONNECTIONS["default"]["PATH"] = str(DATA_DIR / "whoosh_index")
+if SEARCH_ENGINE == "whoosh":
+    HAYSTACK_CONNECTIONS["default"]["PATH"] = str(DATA_DIR / "whoosh_index")
 EXTRACTION_WORKERS = 1
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests render templates without running collectstatic first.

@@ -29,9 +29,9 @@ from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from archive.models import Article, Entity, Mention
+from search.engines import get_engine
 from search.models import EntityAlert, SavedSearch
-from search.network import current_results
-from search.query import articles_in_order, parse_params
+from search.query import articles_in_order, compile_query, parse_params
 
 logger = logging.getLogger(__name__)
 INDEXING_GRACE = timedelta(minutes=10)
@@ -46,9 +46,10 @@ def newest_id() -> int:
 
 
 def _found_after(saved: SavedSearch, after_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """The indexed articles above `after_id`, and those of them the search finds: from the
-    index's doc values, without a query per article."""
-    return current_results(parse_params(QueryDict(saved.query))).articles_after(after_id)
+    """The indexed articles above `after_id`, and those of them the search finds, without a
+    query per article."""
+    query = compile_query(parse_params(QueryDict(saved.query)))
+    return get_engine().ids_after(query, after_id)
 
 
 @dataclass

@@ -9,20 +9,19 @@ with the database's a batch at a time, and repairs them.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from haystack import connections
-
 from archive.models import Article, attach_entity_names
+from search.engines import get_engine
+from search.engines.base import EngineUnavailable
 from search.indexing import BATCH_SIZE, finish_background, index_articles, unindex_articles
 from search.search_indexes import content_digest
-from search.segment_writer import abandoned_staging
 
 
 class IndexUnreadable(RuntimeError):
-    """The index folder is missing or damaged; only a rebuild helps."""
+    """The index is missing, damaged or cannot be reached; only a rebuild (or the engine's
+    return) helps."""
 
 
 @dataclass
@@ -35,13 +34,11 @@ class Drift:
         return bool(self.missing or self.stale or self.outdated)
 
 
-def find_drift(using: str = "default") -> Drift:
-    backend = connections[using].get_backend()
+def find_drift() -> Drift:
     try:
-        indexed = {int(pk): digest for pk, digest in backend.indexed_digests().items()}
-    except Exception as exc:  # Whoosh raises many kinds of errors on damaged files
-        path = connections.connections_info[using].get("PATH", "")
-        raise IndexUnreadable(f"The search index at {path} cannot be read ({exc}).") from exc
+        indexed = get_engine().digests()
+    except EngineUnavailable as exc:
+        raise IndexUnreadable(str(exc)) from exc
     stored = set(Article.objects.values_list("pk", flat=True))
     outdated = set()
     both = sorted(stored & indexed.keys())
@@ -54,30 +51,26 @@ def find_drift(using: str = "default") -> Drift:
     return Drift(missing=stored - indexed.keys(), stale=indexed.keys() - stored, outdated=outdated)
 
 
-def remove_abandoned_staging(using: str = "default") -> int:
+def remove_abandoned_staging() -> int:
     """Remove what imports killed outright were writing beside the index (their articles are
-    missing from the index, which `repair` indexes); how many folders went."""
-    abandoned = abandoned_staging(connections[using].get_backend().path)
-    for folder in abandoned:
-        shutil.rmtree(folder, ignore_errors=True)
-    return len(abandoned)
+    missing from the index, which `repair` indexes); how many things went."""
+    return get_engine().tidy()
 
 
-def repair(drift: Drift, using: str = "default") -> None:
+def repair(drift: Drift) -> None:
     if drift.stale:
-        unindex_articles(drift.stale, using=using)
+        unindex_articles(drift.stale)
     if drift.missing or drift.outdated:
-        index_articles(drift.missing | drift.outdated, using=using)
+        index_articles(drift.missing | drift.outdated)
 
 
-def rebuild(using: str = "default", on_progress: Callable[[int], None] | None = None) -> int:
+def rebuild(on_progress: Callable[[int], None] | None = None) -> int:
     """Throw the index away and index every article again, a batch (one commit) at a time."""
-    backend = connections[using].get_backend()
-    backend.delete_index()  # recreates an empty index, whatever state the folder was in
+    get_engine().reset()
     ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), BATCH_SIZE):
         # Each batch is written while the next is read from the database.
-        index_articles(ids[start : start + BATCH_SIZE], using=using, background=True)
+        index_articles(ids[start : start + BATCH_SIZE], background=True)
         if on_progress:
             on_progress(len(ids[start : start + BATCH_SIZE]))
     finish_background()

@@ -7,8 +7,9 @@ import json
 from collections.abc import Iterator
 
 from archive.models import Article
+from search.engines import get_engine
 from search.facets import ENTITY_FACETS
-from search.query import SearchParams, articles_in_order, base_queryset
+from search.query import SearchParams, articles_in_order, compile_query
 from search.serializers import entity_refs
 
 CSV_FIELDS = ("id", "title", "url", "source", "author", "published", *ENTITY_FACETS)
@@ -17,11 +18,10 @@ EXPORT_BATCH = 500
 
 def exported_articles(params: SearchParams) -> Iterator[Article]:
     """The search's articles, newest first, whatever page the reader was on."""
-    sqs = base_queryset(params).order_by("-published")
-    total = sqs.count()
+    engine, query = get_engine(), compile_query(params)
+    total = engine.count(query)
     for start in range(0, total, EXPORT_BATCH):
-        ids = [int(hit.pk) for hit in sqs[start : start + EXPORT_BATCH]]
-        yield from articles_in_order(ids)
+        yield from articles_in_order(engine.ids(query, start, start + EXPORT_BATCH, "newest"))
 
 
 def _fields(article: Article) -> dict:

@@ -17,9 +17,10 @@ from rapidfuzz import fuzz, process
 
 from archive.models import Entity
 from archive.names import normalize_key
+from search.engines import get_engine
 from search.exports import inert_cell
-from search.network import comention_counts, current_results, entity_json, holding, member
-from search.query import SearchParams
+from search.network import entity_json, member
+from search.query import SearchParams, compile_query
 
 MAX_NAMES = 5000
 MAX_LINE = 300
@@ -100,13 +101,13 @@ def look_up(params: SearchParams, lines: list[str]) -> NameList:
     """Each line resolved to an entity (or candidates), with its count in the search."""
     rows = [NameRow(line) for line in lines]
     _resolve(rows)
-    results = current_results(params)
+    engine, query = get_engine(), compile_query(params)
     entities = list({row.entity.pk: row.entity for row in rows if row.entity}.values())
     position = {e.pk: i for i, e in enumerate(entities)}
     members = [member(e) for e in entities]
     matrix = None
     if len(rows) <= MATRIX_LIMIT:
-        counts = comention_counts(results, members)
+        counts = engine.comentions(query, members)
         own = np.diagonal(counts)
         matrix = [
             [
@@ -118,7 +119,7 @@ def look_up(params: SearchParams, lines: list[str]) -> NameList:
             for r in rows
         ]
     else:
-        own = np.array([int(holding(results, m).sum()) for m in members], dtype=np.int64)
+        own = np.array([engine.count(query.naming(m)) for m in members], dtype=np.int64)
     for row in rows:
         if row.entity:
             row.count = int(own[position[row.entity.pk]])

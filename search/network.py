@@ -1,29 +1,27 @@
 """Who appears with whom: co-mention networks, pair timelines and entity connections.
 
-Everything is counted live on the current search's result set (any words, filters,
-exclusions and dates) from the index's doc values (search/docvalues.py): the documents that
-hold each entity are one array lookup, so no graph is stored beside the index and a curator's
-merge is reflected as soon as the merged articles are re-indexed.
+Everything is counted live by the search engine on the current search's result set (any
+words, filters, exclusions and dates), exactly: no graph is stored beside the index, and a
+curator's merge is reflected as soon as the merged articles are re-indexed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
-from haystack import connections
 
 from archive.models import Article, Entity
-from search.backends import ResultSet
-from search.docvalues import MISSING
+from search.engines import get_engine
+from search.engines.base import CoMention, Member, Query
 from search.facets import ENTITY_FACETS, BadParameter, display_names
 from search.query import (
     PAGE_SIZE,
     SearchParams,
     articles_in_order,
-    base_queryset,
+    compile_query,
     month_starts,
 )
 
@@ -34,15 +32,6 @@ DRAWN_EDGES = 60
 NEW_CONNECTION_DAYS = 90
 DATE_FIELD = "published"
 
-Member = tuple[str, str]  # (facet name, index term): one entity as the index holds it
-
-
-def current_results(params: SearchParams) -> ResultSet:
-    """Every article of the search (all pages), as a mask over the index's doc values."""
-    query = base_queryset(params).query
-    backend = connections["default"].get_backend()
-    return backend.result_set(query.build_query(), query.narrow_queries)
-
 
 def entity_json(entity: Entity) -> dict:
     return {"id": entity.pk, "name": entity.name, "kind": entity.kind}
@@ -50,40 +39,6 @@ def entity_json(entity: Entity) -> dict:
 
 def member(entity: Entity) -> Member:
     return (entity.kind, str(entity.pk))
-
-
-def holding(results: ResultSet, who: Member) -> np.ndarray:
-    """The documents of the result set that name this entity."""
-    facet, term = who
-    has = np.zeros(results.values.size, dtype=bool)
-    has[results.values.columns[facet].docs_with(term)] = True
-    return has & results.mask
-
-
-def comention_counts(results: ResultSet, members: list[Member]) -> np.ndarray:
-    """An exact square matrix: [i, j] is the number of articles of the result set naming
-    both members i and j; [i, i] the number naming member i."""
-    size = len(members)
-    docs_parts, index_parts = [], []
-    for i, (facet, term) in enumerate(members):
-        docs = results.values.columns[facet].docs_with(term)
-        docs = docs[results.mask[docs]]
-        docs_parts.append(docs)
-        index_parts.append(np.full(len(docs), i, dtype=np.int64))
-    matrix = np.zeros(size * size, dtype=np.int64)
-    if not docs_parts:
-        return matrix.reshape(size, size)
-    docs, index = np.concatenate(docs_parts), np.concatenate(index_parts)
-    order = np.argsort(docs, kind="stable")
-    docs, index = docs[order], index[order]
-    starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
-    lengths = np.diff(np.r_[starts, len(docs)])
-    # Articles naming k members give k x k pairs; each group size is one vector operation.
-    for k in np.unique(lengths):
-        group = index[starts[lengths == k][:, None] + np.arange(k)]
-        pairs = group[:, :, None] * size + group[:, None, :]
-        matrix += np.bincount(pairs.ravel(), minlength=size * size)
-    return matrix.reshape(size, size)
 
 
 # The network of a search
@@ -155,18 +110,18 @@ def parse_network_options(query) -> tuple[int, tuple[str, ...]]:
 def network(params: SearchParams, size: int = DEFAULT_SIZE, kinds=ENTITY_FACETS) -> Network:
     """The `size` entities (of these kinds) named in most of the search's articles, and how
     many articles name each pair of them."""
-    results = current_results(params)
+    engine, query = get_engine(), compile_query(params)
     counted = [
         (count, kind, term)
         for kind in kinds
-        for term, count in results.values.top_terms(kind, results.mask, limit=size)
+        for term, count in engine.facet_counts(query, kind, limit=size)
     ]
     counted.sort(key=lambda row: (-row[0], int(row[2])))
     names = display_names({kind: {term for _, k, term in counted if k == kind} for kind in kinds})
     # An entity deleted since the last index update has no name: it is left out.
     top = [(n, kind, term) for n, kind, term in counted if term in names[kind]][:size]
-    result = Network(params, size, tuple(kinds), int(results.mask.sum()))
-    matrix = comention_counts(results, [(kind, term) for _, kind, term in top])
+    result = Network(params, size, tuple(kinds), engine.count(query))
+    matrix = engine.comentions(query, [(kind, term) for _, kind, term in top])
     for _, kind, term in top:
         result.nodes.append(
             Node(
@@ -279,32 +234,21 @@ class Pair:
 
 def pair(params: SearchParams, first: Entity, second: Entity) -> Pair:
     """How often the search's articles name both entities, when, and the newest of them."""
-    results = current_results(params)
-    a, b = holding(results, member(first)), holding(results, member(second))
-    both = a & b
-    dates = results.values.dates[DATE_FIELD]
-    dated = dates[both & (dates != MISSING)]
-    newest = results.values.newest_first(both, DATE_FIELD)[:PAGE_SIZE]
+    engine, query = get_engine(), compile_query(params)
+    a, b = query.naming(member(first)), query.naming(member(second))
+    both = a.naming(member(second))
+    found = engine.search(both, stop=PAGE_SIZE, sort="newest")
+    first_date, last_date = engine.date_span(both)
     return Pair(
         params,
         first,
         second,
-        int(both.sum()),
-        _as_date(dated.min()) if len(dated) else None,
-        _as_date(dated.max()) if len(dated) else None,
-        _monthly(results, both, a, b),
-        articles_in_order(results.article_ids(newest), with_entities=False),
+        found.count,
+        first_date,
+        last_date,
+        _monthly(engine, both, a, b),
+        articles_in_order(found.ids, with_entities=False),
     )
-
-
-def _as_date(microseconds) -> date:
-    return np.datetime64(int(microseconds), "us").astype(datetime).date()
-
-
-def _month_counts(results: ResultSet, mask: np.ndarray) -> dict[date, int]:
-    """Dated documents of the mask per month (by the month's first day)."""
-    rows = results.values.date_histogram(DATE_FIELD, mask, "M")
-    return {start.date(): n for start, n in rows}
 
 
 def _every_month(months: set[date]) -> list[date]:
@@ -316,9 +260,9 @@ def _every_month(months: set[date]) -> list[date]:
     return month_starts(first, last) or sorted(months)
 
 
-def _monthly(results: ResultSet, both, a, b) -> list[MonthRow]:
+def _monthly(engine, both: Query, a: Query, b: Query) -> list[MonthRow]:
     """Month by month, from the first month either entity is named to the last."""
-    counts = [_month_counts(results, mask) for mask in (both, a, b)]
+    counts = [dict(engine.date_histogram(query, "month")) for query in (both, a, b)]
     months = _every_month(set(counts[1]) | set(counts[2]))
     return [MonthRow(m, *(c.get(m, 0) for c in counts)) for m in months]
 
@@ -327,20 +271,21 @@ def _monthly(results: ResultSet, both, a, b) -> list[MonthRow]:
 
 
 class NewestFirst(Sequence):
-    """The articles of some documents, newest first, loaded a slice at a time (for Django's
-    Paginator: counting and paging cost nothing in the database)."""
+    """A query's articles, newest first, loaded a slice at a time (for Django's Paginator:
+    counting and paging cost nothing in the database)."""
 
-    def __init__(self, results: ResultSet, mask: np.ndarray):
-        self.results = results
-        self.docs = results.values.newest_first(mask, DATE_FIELD)
+    def __init__(self, query: Query):
+        self.query = query
+        self.total = get_engine().count(query)
 
     def __len__(self) -> int:
-        return len(self.docs)
+        return self.total
 
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
-        ids = self.results.article_ids(self.docs[index])
+        start, stop, _ = index.indices(self.total)
+        ids = get_engine().ids(self.query, start, stop, "newest") if stop > start else []
         return articles_in_order(ids, with_entities=False)
 
 
@@ -361,57 +306,43 @@ class EntityProfile:
 
 
 def entity_profile(entity: Entity, limit: int = 12) -> EntityProfile:
-    """The entity's articles, monthly timeline and connections, from the index's doc values."""
-    results = current_results(SearchParams())
-    own = holding(results, member(entity))
-    counts = _month_counts(results, own)
-    connections, new_connections = _connections(results, entity, own, limit)
+    """The entity's articles, monthly timeline and connections, across the archive."""
+    engine, everything = get_engine(), Query()
+    own = everything.naming(member(entity))
+    counts = dict(engine.date_histogram(own, "month"))
+    connections, new_connections = _connections(engine, entity, limit)
     return EntityProfile(
         entity,
-        NewestFirst(results, own),
+        NewestFirst(own),
         [{"month": m, "count": counts.get(m, 0)} for m in _every_month(set(counts))],
         connections,
         new_connections,
     )
 
 
-def _connections(
-    results: ResultSet, entity: Entity, own: np.ndarray, limit: int
-) -> tuple[list[Connection], list[Connection]]:
-    docs = np.flatnonzero(own)
-    dates = results.values.dates[DATE_FIELD]
-    found = []  # per kind: (entity ids, articles shared, first shared date)
-    for kind in ENTITY_FACETS:
-        column = results.values.columns[kind]
-        terms, lengths = column.terms_of(docs)
-        counts = np.bincount(terms, minlength=len(column.terms))
-        first = np.full(len(column.terms), MISSING, dtype=np.int64)
-        np.minimum.at(first, terms, np.repeat(dates[docs], lengths))  # undated: MISSING
-        named = np.flatnonzero(counts)
-        ids = np.array([int(column.terms[t]) for t in named], dtype=np.int64)
-        found.append((ids, counts[named], first[named]))
-    ids, counts, first = (np.concatenate(parts) for parts in zip(*found, strict=True))
-    others = ids != entity.pk
-    ids, counts, first = ids[others], counts[others], first[others]
-    top = np.lexsort((ids, -counts))[:limit]
-    fresh = np.empty(0, dtype=np.int64)
-    latest = dates[results.mask & (dates != MISSING)]
-    if len(latest):
-        since = _as_date(latest.max()) - timedelta(days=NEW_CONNECTION_DAYS)
-        cutoff = int((np.datetime64(since, "us") - np.datetime64(0, "us")).astype(np.int64))
-        recent = np.flatnonzero((first != MISSING) & (first >= cutoff))
-        fresh = recent[np.lexsort((ids[recent], -first[recent], -counts[recent]))][:limit]
-    entities = Entity.objects.in_bulk({int(ids[i]) for i in [*top, *fresh]})
+def _connections(engine, entity: Entity, limit: int) -> tuple[list[Connection], list[Connection]]:
+    """The entities named with this one most often, and those first named with it in the
+    archive's last NEW_CONNECTION_DAYS."""
+    found = [
+        c
+        for c in engine.cooccurring(Query(), member(entity))
+        if c.member[0] in ENTITY_FACETS and int(c.member[1]) != entity.pk
+    ]
+    top = sorted(found, key=lambda c: (-c.count, int(c.member[1])))[:limit]
+    fresh = []
+    latest = engine.date_span(Query())[1]
+    if latest:
+        since = latest - timedelta(days=NEW_CONNECTION_DAYS)
+        recent = [c for c in found if c.first and c.first >= since]
+        fresh = sorted(recent, key=lambda c: (-c.count, -c.first.toordinal(), int(c.member[1])))
+        fresh = fresh[:limit]
+    entities = Entity.objects.in_bulk({int(c.member[1]) for c in [*top, *fresh]})
 
-    def listed(chosen) -> list[Connection]:
+    def listed(chosen: list[CoMention]) -> list[Connection]:
         return [
-            Connection(
-                entities[int(ids[i])],
-                int(counts[i]),
-                None if first[i] == MISSING else _as_date(first[i]),
-            )
-            for i in chosen
-            if int(ids[i]) in entities
+            Connection(entities[int(c.member[1])], c.count, c.first)
+            for c in chosen
+            if int(c.member[1]) in entities
         ]
 
     return listed(top), listed(fresh)

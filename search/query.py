@@ -14,14 +14,21 @@ from datetime import date, timedelta
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.http import urlencode
-from haystack.query import SearchQuerySet
 
 from archive.curation import resolve_entity_ids
 from archive.models import Article, attach_entity_names
-from search.facets import FACETS, BadParameter, Facet, display_names, is_whole_number
+from search.engines import get_engine
+from search.engines.base import SORTS, Clause, Query
+from search.facets import (
+    FACET_NAMES,
+    FACETS,
+    BadParameter,
+    Facet,
+    display_names,
+    is_whole_number,
+)
 from search.snippets import query_terms, snippet
 
-SORTS = {"relevance": None, "newest": "-published", "oldest": "published"}
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
 MAX_QUERY_LENGTH = 1000
@@ -209,30 +216,19 @@ def parse_params(query: QueryDict) -> SearchParams:
     )
 
 
-def _term(facet: Facet, value: str) -> str:
-    return f"{facet.name}:{facet.term(value)}"
-
-
-def base_queryset(params: SearchParams, skip_facet: str | None = None) -> SearchQuerySet:
-    """The search with every filter except, optionally, one facet's own selection."""
-    sqs = SearchQuerySet().models(Article)
-    sqs = sqs.raw_search(params.q) if params.q else sqs.all()
+def compile_query(params: SearchParams) -> Query:
+    """The search as every engine takes it (search/engines/base.py): the one place a
+    reader's parameters become a query."""
+    clauses = []
     for facet in FACETS:
-        chosen = params.selected.get(facet.name, ())
-        if chosen and facet.name != skip_facet:
-            if facet.name in params.any_of:
-                sqs = sqs.narrow(" OR ".join(_term(facet, v) for v in chosen))
-            else:
-                for value in chosen:
-                    sqs = sqs.narrow(_term(facet, value))
-        for value in params.excluded.get(facet.name, ()):
-            sqs = sqs.narrow(f"NOT {_term(facet, value)}")
-    if params.date_from or params.date_to:
-        # Both bounds, zero-padded: Whoosh reads "[20250101 TO ]" as an unparseable date and
-        # strftime writes year 5 as "5".
-        start, end = params.date_from or date.min, params.date_to or date.max
-        sqs = sqs.narrow(f"published:[{_day(start)} TO {_day(end)}]")
-    return sqs
+        chosen = tuple(facet.term(v) for v in params.selected.get(facet.name, ()))
+        if chosen:
+            mode = "any" if facet.name in params.any_of else "all"
+            clauses.append(Clause(facet.name, chosen, mode))
+        excluded = tuple(facet.term(v) for v in params.excluded.get(facet.name, ()))
+        if excluded:
+            clauses.append(Clause(facet.name, excluded, "none"))
+    return Query(params.q, tuple(clauses), params.date_from, params.date_to)
 
 
 @dataclass
@@ -377,25 +373,20 @@ class Chip:
 
 
 def run_search(params: SearchParams, page_size: int = PAGE_SIZE) -> SearchOutcome:
-    sqs = base_queryset(params)
-    for facet in FACETS:
-        sqs = sqs.facet(facet.name, limit=FACET_LIMIT + 1)
     date_unit = _date_unit(params)
-    sqs = sqs.date_facet("published", date(1, 1, 1), date(9999, 12, 31), gap_by=date_unit)
-    if SORTS[params.sort]:
-        sqs = sqs.order_by(SORTS[params.sort])
     start = (params.page - 1) * page_size
-    hits = list(sqs[start : start + page_size])
-    count = sqs.count()
-    counts = sqs.facet_counts() or {}
-    fields = dict(counts.get("fields", {}))
-    for name in params.any_of:
-        # OR-ed facets count without their own selection, so the alternatives stay visible.
-        if params.selected.get(name):
-            own = base_queryset(params, skip_facet=name).facet(name, limit=FACET_LIMIT + 1)
-            fields[name] = counts_only(own).get("fields", {}).get(name, [])
-    articles = articles_in_order([int(h.pk) for h in hits])
-    counted = {facet.name: facet.from_index(fields.get(facet.name, [])) for facet in FACETS}
+    found = get_engine().search(
+        compile_query(params),
+        start=start,
+        stop=start + page_size,
+        sort=params.sort,
+        facets=FACET_NAMES,
+        facet_limit=FACET_LIMIT + 1,
+        date_unit=date_unit,
+        suggest=bool(params.q),
+    )
+    articles = articles_in_order(found.ids)
+    counted = {facet.name: facet.from_index(found.facets.get(facet.name, [])) for facet in FACETS}
     names = display_names(
         {
             name: {v for v, _ in values[:FACET_LIMIT]}
@@ -410,18 +401,16 @@ def run_search(params: SearchParams, page_size: int = PAGE_SIZE) -> SearchOutcom
         more = len(counted[facet.name]) > FACET_LIMIT
         columns[facet.name] = FacetColumn(facet, values, params, more)
     terms = query_terms(params.q)
-    suggestion = None
-    if params.q:
-        suggestion = sqs.spelling_suggestion()
-        if suggestion and suggestion.strip().lower() == params.q.lower():
-            suggestion = None
+    suggestion = found.suggestion
+    if suggestion and suggestion.strip().lower() == params.q.lower():
+        suggestion = None
     return SearchOutcome(
         params=params,
-        count=count,
+        count=found.count,
         articles=articles,
         snippets={a.pk: snippet(a.body, terms) for a in articles},
         facets=columns,
-        dates=date_buckets(counts.get("dates", {}).get("published", []), date_unit, params),
+        dates=date_buckets(found.dates, date_unit, params),
         date_unit=date_unit,
         suggestion=suggestion,
         names=names,
@@ -465,13 +454,11 @@ def facet_values_page(
 ) -> FacetPage:
     """The facet's values in the current results, most frequent first, optionally only those
     whose name (or alias) contains `contains`, accents and case aside."""
-    sqs = base_queryset(params, skip_facet=facet.name if facet.name in params.any_of else None)
-    only = None
-    if contains:
-        only = {facet.term(v) for v in facet.matching(contains)}
-    options = {"limit": None} if only is None else {"limit": None, "terms": only}
-    counts = counts_only(sqs.facet(facet.name, **options)).get("fields", {})
-    counted = facet.from_index(counts.get(facet.name, []))
+    query = compile_query(params)
+    if facet.name in params.any_of:
+        query = query.without_choice(facet.name)
+    only = {facet.term(v) for v in facet.matching(contains)} if contains else None
+    counted = facet.from_index(get_engine().facet_counts(query, facet.name, only=only))
     shown = counted[offset : offset + limit]
     names = display_names({facet.name: {v for v, _ in shown}})[facet.name]
     values = _facet_values(facet, shown, params, names, keep_chosen=False)
@@ -479,9 +466,9 @@ def facet_values_page(
     return FacetPage(column, contains, offset, len(counted), limit)
 
 
-def date_buckets(rows: list, unit: str, params: SearchParams) -> list[DateBucket]:
+def date_buckets(rows: list[tuple[date, int]], unit: str, params: SearchParams) -> list[DateBucket]:
     """The histogram's bars, empty ones included between the first and the last."""
-    counts = {start.date(): n for start, n in rows}
+    counts = dict(rows)
     if not counts:
         return []
     starts = sorted(counts)
@@ -521,17 +508,6 @@ def _bucket_end(start: date, unit: str) -> date:
     if unit == "month":
         return date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
     return start
-
-
-def counts_only(sqs: SearchQuerySet) -> dict:
-    """The facet counts of a search without loading any of its hits."""
-    sqs = sqs._clone()
-    sqs.query.set_limits(0, 0)
-    return sqs.facet_counts() or {}
-
-
-def _day(value: date) -> str:
-    return f"{value.year:04d}{value.month:02d}{value.day:02d}"
 
 
 def _date_unit(params: SearchParams) -> str:

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from haystack import connections
 from haystack.exceptions import SearchBackendError
+
+from search.engines import get_engine
 
 logger = logging.getLogger(__name__)
 
 
-def warm_up(using: str = "default") -> None:
-    """Load this process's doc values and did-you-mean vocabulary; an index that cannot be
-    read is left for the first request to report (503)."""
-    backend = connections[using].get_backend()
+def warm_up() -> None:
+    """Load what this process's first search would load; an engine that cannot answer is
+    left for the first request to report (503)."""
     try:
-        searcher = backend.searcher()
-        backend.doc_values.for_searcher(searcher)
-        backend.vocabulary.suggest(searcher, "warmup")
+        get_engine().warm_up()
     except SearchBackendError as exc:
         logger.warning("Search caches not warmed: %s", exc)

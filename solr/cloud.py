@@ -124,28 +124,13 @@ class Cloud:
         process.wait()
 
     def api(self, path: str, data: bytes | None = None, **params) -> dict:
-        base = next(iter(self.nodes))
-        url = f"{base}/{path}?" + urllib.parse.urlencode({**params, "wt": "json"})
-        headers = {"Content-Type": "application/octet-stream"} if data is not None else {}
-        request = urllib.request.Request(url, data=data, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=120) as response:
-                return json.load(response)
-        except urllib.error.HTTPError as error:
-            raise SolrCloudError(f"{path}: {error.read().decode()[:500]}") from None
+        return api(next(iter(self.nodes)), path, data, **params)
 
     def upload_configset(self) -> None:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w") as archive:
-            for path in sorted(CONFIGSET.iterdir()):
-                archive.write(path, path.name)
-        self.api("admin/configs", buffer.getvalue(), action="UPLOAD", name=CONFIG_NAME,
-                 overwrite="true", cleanup="true")  # fmt: skip
+        upload_configset(next(iter(self.nodes)))
 
     def create_collection(self, shards: int, replicas: int, name: str = COLLECTION) -> None:
-        self.api("admin/collections", action="CREATE", name=name, numShards=shards,
-                 replicationFactor=replicas, **{"collection.configName": CONFIG_NAME},
-                 waitForFinalState="true")  # fmt: skip
+        create_collection(next(iter(self.nodes)), name, shards, replicas)
 
     def stop(self) -> None:
         for process in [*self.nodes.values(), self.zookeeper]:
@@ -160,6 +145,48 @@ class Cloud:
                 process.kill()
                 process.wait()
         self.nodes.clear()
+
+
+# The Collections and Configsets APIs, on any node of a SolrCloud (also `manage.py
+# create_collection`, for an existing cluster).
+
+
+def api(node: str, path: str, data: bytes | None = None, **params) -> dict:
+    url = f"{node}/{path}?" + urllib.parse.urlencode({**params, "wt": "json"})
+    headers = {"Content-Type": "application/octet-stream"} if data is not None else {}
+    request = urllib.request.Request(url, data=data, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        raise SolrCloudError(f"{path}: {error.read().decode(errors='replace')[:500]}") from None
+    except OSError as error:
+        raise SolrCloudError(f"{node} did not answer: {error}") from None
+
+
+def upload_configset(node: str, name: str = CONFIG_NAME) -> None:
+    """Upload (or replace) the archive's configset."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(CONFIGSET.iterdir()):
+            archive.write(path, path.name)
+    api(node, "admin/configs", buffer.getvalue(), action="UPLOAD", name=name,
+        overwrite="true", cleanup="true")  # fmt: skip
+
+
+def collections(node: str) -> list[str]:
+    return api(node, "admin/collections", action="LIST").get("collections", [])
+
+
+def create_collection(node: str, name: str, shards: int, replicas: int) -> None:
+    api(node, "admin/collections", action="CREATE", name=name, numShards=shards,
+        replicationFactor=replicas, **{"collection.configName": CONFIG_NAME},
+        waitForFinalState="true")  # fmt: skip
+
+
+def reload_collection(node: str, name: str) -> None:
+    """Load the collection's configset again (after `upload_configset`)."""
+    api(node, "admin/collections", action="RELOAD", name=name)
 
 
 @contextmanager

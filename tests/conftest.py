@@ -2,21 +2,31 @@ import json
 from pathlib import Path
 
 import pytest
-from haystack import connections
 
 from archive.extraction import NO_RULES, use_rules
+from search.engines import get_engine
 from tests.processes import archive_processes
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    if settings.SEARCH_ENGINE != "whoosh":
+        skip = pytest.mark.skip(reason=f"about Whoosh; SEARCH_ENGINE={settings.SEARCH_ENGINE}")
+        for item in items:
+            if "whoosh_only" in item.keywords:
+                item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def empty_search_index():
     """Each test starts and ends with an empty index (the database is rolled back too)."""
-    backend = connections["default"].get_backend()
-    backend.clear()
-    yield backend
-    backend.clear()
+    engine = get_engine()
+    engine.reset()
+    yield engine
+    engine.reset()
 
 
 @pytest.fixture(autouse=True)

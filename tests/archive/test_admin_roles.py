@@ -296,7 +296,7 @@ def test_a_kind_change_in_an_article_says_it_refiles_the_entity_everywhere(clien
 
 @pytest.fixture
 def index_updates(monkeypatch):
-    from search.backends import ArchiveWhooshSearchBackend
+    from search.engines.whoosh.backend import ArchiveWhooshSearchBackend
 
     calls = []
     original = ArchiveWhooshSearchBackend.prepare_documents

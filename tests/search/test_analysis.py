@@ -4,7 +4,7 @@ positions of Whoosh's analyzer chain, which queries use."""
 import pytest
 from whoosh.fields import TEXT
 
-from search.analysis import FoldedStemText, folded_stemming_analyzer
+from search.engines.whoosh.analysis import FoldedStemText, folded_stemming_analyzer
 
 TEXTS = [
     "",

@@ -17,6 +17,7 @@ from haystack import connections
 from archive.models import Article, Entity
 from archive.signals import articles_changed
 from search.consistency import IndexUnreadable, find_drift
+from search.engines import get_engine
 from tests.factories import make_article
 
 
@@ -39,8 +40,7 @@ def search_count_of(**params) -> int:
 @pytest.mark.django_db
 def test_drift_is_reported_and_repaired(monkeypatch):
     kept = [make_article(f"Harbor notice {n}") for n in range(4)]
-    backend = connections["default"].get_backend()
-    backend.remove_identifiers([f"archive.article.{kept[0].pk}"])  # an index write that failed
+    get_engine().remove([kept[0].pk])  # an index write that failed
     with monkeypatch.context() as killed:
         killed.setattr("search.signals.after_commit", lambda func: None)
         Article.objects.filter(pk=kept[1].pk).delete()  # deleted, but no commit hook ran
@@ -56,6 +56,7 @@ def test_drift_is_reported_and_repaired(monkeypatch):
     assert "matches the database" in check_index()
 
 
+@pytest.mark.whoosh_only
 @pytest.mark.django_db
 def test_damaged_index_is_reported_and_rebuilt(settings):
     for n in range(3):
@@ -74,6 +75,7 @@ def test_damaged_index_is_reported_and_rebuilt(settings):
     assert search_count() == 3
 
 
+@pytest.mark.whoosh_only
 @pytest.mark.django_db
 def test_unreadable_index_is_a_503_with_a_message_not_a_crash(client, settings):
     make_article("Ferry timetable")
@@ -257,6 +259,7 @@ def test_a_reextraction_killed_after_a_batch_commits_resumes_with_an_exact_index
     assert not find_drift()
 
 
+@pytest.mark.whoosh_only
 @pytest.mark.django_db
 def test_saved_doc_values_are_shared_and_a_damaged_one_is_read_again(client, settings):
     lisbon = make_article("Ferry strike", place=("Lisbon",)).mentions.get().entity_id
@@ -286,11 +289,12 @@ def _harbor_bulletins(size: int) -> list[dict]:
     ]
 
 
+@pytest.mark.whoosh_only
 @pytest.mark.django_db
 def test_an_import_indexed_in_the_background_is_indexed_exactly(write_jsonl, monkeypatch):
     from archive.ingest import import_paths
 
-    monkeypatch.setattr("search.indexing.SEGMENT_ARTICLES", 200)
+    monkeypatch.setattr("search.engines.whoosh.writer.SEGMENT_ARTICLES", 200)
     size = 537
     report = import_paths([write_jsonl(_harbor_bulletins(size))], store_batch=50, index_batch=100)
     assert report.imported == size and not report.unindexed
@@ -308,12 +312,13 @@ def test_an_import_indexed_in_the_background_is_indexed_exactly(write_jsonl, mon
     assert search_count_of(q='"Ship 417 docked"') == 1
 
 
+@pytest.mark.whoosh_only
 @pytest.mark.django_db
 def test_the_import_goes_on_storing_while_the_index_writer_is_busy(
     write_jsonl, monkeypatch, tmp_path
 ):
     from archive.ingest import import_paths
-    from search.backends import ArchiveWhooshSearchBackend
+    from search.engines.whoosh.backend import ArchiveWhooshSearchBackend
 
     released = tmp_path / "released"
     staged = ArchiveWhooshSearchBackend.stage_documents
@@ -346,10 +351,11 @@ def test_the_import_goes_on_storing_while_the_index_writer_is_busy(
     assert search_count() == 500
 
 
+@pytest.mark.whoosh_only
 @pytest.mark.django_db
 def test_a_batch_that_fails_in_the_background_is_reported_and_repairable(write_jsonl, monkeypatch):
     from archive.ingest import import_paths
-    from search.backends import ArchiveWhooshSearchBackend
+    from search.engines.whoosh.backend import ArchiveWhooshSearchBackend
 
     staged = ArchiveWhooshSearchBackend.stage_documents
 
@@ -373,6 +379,7 @@ def test_a_batch_that_fails_in_the_background_is_reported_and_repairable(write_j
     assert not find_drift() and search_count() == 250
 
 
+@pytest.mark.whoosh_only
 @pytest.mark.django_db
 def test_check_index_removes_what_writers_killed_outright_left_beside_the_index(settings):
     index_folder = Path(settings.HAYSTACK_CONNECTIONS["default"]["PATH"])

@@ -5,7 +5,7 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from search.docvalues import MISSING, DocValues
+from search.engines.whoosh.docvalues import MISSING, DocValues, text_ranks
 
 
 def micros(*moments: str) -> list[int]:
@@ -44,9 +44,10 @@ def test_a_long_span_of_few_days_gives_the_same_buckets():
 class _Counted:
     """A column whose counts are given: top_terms' ranking alone is under test."""
 
-    def __init__(self, counts: list[int]):
-        self.terms = [f"t{n}" for n in range(len(counts))]
+    def __init__(self, counts: list[int], terms: list[str]):
+        self.terms = terms
         self.term_ids = {t: n for n, t in enumerate(self.terms)}
+        self.text_order = text_ranks(terms)
         self._counts = np.array(counts)
 
     def counts(self, mask):
@@ -55,12 +56,14 @@ class _Counted:
 
 @pytest.mark.parametrize("limit", [1, 2, 3, 4, 5, 6, 7, 50])
 def test_a_limited_facet_is_the_head_of_the_full_ranking(limit):
-    # Ties at the cut (three terms count 4) keep the order of the full ranking: count, then term.
+    # Ties at the cut (three terms count 4) keep the order of the full ranking: count, then
+    # term as text ("t10" before "t3", whatever order the index met them in).
     counts = [4, 0, 9, 4, 1, 4, 9, 2]
+    terms = ["t0", "t1", "t6", "t3", "t4", "t10", "t2", "t7"]
     everything = np.ones(1, bool)
-    docs = DocValues(everything, {"place": _Counted(counts)}, {}, {}, np.arange(1))
+    docs = DocValues(everything, {"place": _Counted(counts, terms)}, {}, {}, np.arange(1))
     full = docs.top_terms("place", everything)
-    assert full[:4] == [("t2", 9), ("t6", 9), ("t0", 4), ("t3", 4)]
+    assert full[:5] == [("t2", 9), ("t6", 9), ("t0", 4), ("t10", 4), ("t3", 4)]
     assert len(full) == 7  # terms nobody holds are not listed
     assert docs.top_terms("place", everything, limit=limit) == full[:limit]
 
@@ -90,7 +93,7 @@ def _add(ix, rows):
 
 
 def _cache():
-    from search.docvalues import DocValuesCache
+    from search.engines.whoosh.docvalues import DocValuesCache
 
     return DocValuesCache(["place"], ["published"], ["text"], key_field="key")
 

@@ -1,4 +1,4 @@
-"""Index files are read from their memory map in place (search/mapped_files.py)."""
+"""Index files are read from their memory map in place (search/engines/whoosh/mapped_files.py)."""
 
 import pickle
 
@@ -6,8 +6,8 @@ import pytest
 from whoosh import fields, index
 from whoosh.query import Term
 
-from search import backends  # noqa: F401  (installs the mapped files)
-from search.mapped_files import MappedBufferFile, MemoryViewFile
+from search.engines.whoosh import backend  # noqa: F401  (installs the mapped files)
+from search.engines.whoosh.mapped_files import MappedBufferFile, MemoryViewFile
 
 
 def test_memory_view_file_reads_like_a_file():

@@ -62,7 +62,7 @@ def test_a_merge_whose_process_died_after_its_commit_is_indexed_by_the_replay(mo
 
 def test_an_edit_while_the_index_is_locked_is_replayed_once_it_is_free(monkeypatch):
     article = make_article("Harbour strike ends")
-    backend_class = "search.backends.ArchiveWhooshSearchBackend.write_documents"
+    backend_class = "search.engines.whoosh.backend.ArchiveWhooshSearchBackend.write_documents"
 
     def locked(self, docs):
         raise SearchBackendError("The search index stayed locked by another writer for 120 s.")

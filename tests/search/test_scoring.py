@@ -3,7 +3,7 @@
 import pytest
 from haystack import connections
 
-from search.scoring import evaluate, top
+from search.engines.whoosh.scoring import evaluate, top
 from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def test_matches_and_scores_agree_with_whoosh(backend, text):
 def test_facet_counts_are_the_same_for_small_and_large_result_sets():
     import numpy as np
 
-    from search.docvalues import TermColumn
+    from search.engines.whoosh.docvalues import TermColumn
 
     rng = np.random.default_rng(7)
     size, terms = 500, 40

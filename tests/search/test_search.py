@@ -196,6 +196,7 @@ def test_pages_and_sorting(archive):
     assert outcome.pages == 2
 
 
+@pytest.mark.whoosh_only
 def test_a_worker_warms_the_search_caches_before_its_first_request(archive):
     from haystack import connections
 
@@ -226,6 +227,7 @@ def test_result_entities_load_their_other_fields_when_read():
 
 
 @pytest.mark.django_db
+@pytest.mark.whoosh_only
 def test_did_you_mean_follows_merges_and_deletions():
     from haystack import connections
 

@@ -307,8 +307,9 @@ def test_chips_say_or(client, people):
 # What the backend cannot do, it refuses.
 
 
+@pytest.mark.whoosh_only
 def test_backend_refuses_what_it_cannot_do(people):
-    from search.backends import Unsupported
+    from search.engines.whoosh.backend import Unsupported
 
     with pytest.raises(Unsupported, match="one field, not 2"):
         list(SearchQuerySet().all().order_by("-published", "title"))
@@ -332,9 +333,12 @@ def test_backend_refuses_what_it_cannot_do(people):
     assert SearchQuerySet().models(Article).narrow(f"person:{moura}").count() == 2
 
 
-def test_the_archive_runs_on_its_own_engine_only():
-    assert not [e for e in run_checks() if e.id == "search.E001"]
+def test_the_archive_runs_on_its_own_engines_only(settings):
+    assert not [e for e in run_checks() if e.id.startswith("search.")]
     stock = {"default": {"ENGINE": "haystack.backends.whoosh_backend.WhooshEngine", "PATH": "x"}}
     with override_settings(HAYSTACK_CONNECTIONS=stock):
         errors = [e for e in run_checks() if e.id == "search.E001"]
-    assert errors and "ArchiveWhooshEngine only" in errors[0].msg
+    assert errors and "works through" in errors[0].msg
+    with override_settings(SEARCH_ENGINE="elastic"):
+        errors = [e for e in run_checks() if e.id == "search.E002"]
+    assert errors and "'whoosh' or 'solr' only" in errors[0].msg

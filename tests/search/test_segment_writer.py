@@ -6,8 +6,8 @@ from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
 from archive.models import Article
-from search import segment_writer
-from search.segment_writer import BatchSegmentWriter
+from search.engines.whoosh import segment_writer
+from search.engines.whoosh.segment_writer import BatchSegmentWriter
 from tests.factories import make_article
 
 WORDS = [

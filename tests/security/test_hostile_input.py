@@ -206,7 +206,7 @@ def test_a_garbage_table_of_contents_is_a_503(client):
 
 
 def test_an_import_that_cannot_index_says_so_and_exits_non_zero(tmp_path, monkeypatch):
-    from search.backends import ArchiveWhooshSearchBackend
+    from search.engines.whoosh.backend import ArchiveWhooshSearchBackend
 
     def unwritable(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied", self.path)

@@ -115,9 +115,35 @@ def test_exported_cells_never_run_as_formulas():
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
 
 
-@pytest.mark.parametrize(
-    "q", ["[a TO z]", "{a TO z}", "title:[a TO z]", "harbor [0 TO 9999999]", "a* OR b?"]
-)
+RANGES_AND_WILDCARDS = [
+    "[a TO z]",
+    "{a TO z}",
+    "title:[a TO z]",
+    "harbor [0 TO 9999999]",
+    "a* OR b?",
+]
+
+
+@pytest.mark.parametrize("q", RANGES_AND_WILDCARDS)
+def test_range_and_wildcard_syntax_is_read_as_words_on_every_engine(archive, q):
+    from search.engines import reader_query
+
+    stack, words = [reader_query.parse(q)], []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, reader_query.Words):
+            words.extend(node.tokens)
+        elif node is not None:
+            stack.extend(node.children)
+    assert words and all(w.replace(".", "").isalnum() for w in words)
+    plain = " ".join(w for w in q.replace("*", " ").replace("?", " ").split() if w != "TO")
+    answer = Client().get("/api/search/", {"q": q})
+    assert_handled(answer, html=False)
+    assert answer.json()["count"] <= Client().get("/api/search/", {"q": plain}).json()["count"]
+
+
+@pytest.mark.whoosh_only
+@pytest.mark.parametrize("q", RANGES_AND_WILDCARDS)
 def test_range_and_wildcard_syntax_is_read_as_words_never_expanded(archive, q):
     from haystack import connections
     from whoosh import query as wq
@@ -139,9 +165,10 @@ def test_a_query_of_too_many_words_is_refused_with_the_reason(archive):
     assert Client().get("/api/search/", {"q": "harbor strike Lisbon"}).json()["count"] == 1
 
 
+@pytest.mark.whoosh_only
 def test_a_phrase_too_costly_to_check_is_refused_and_ordinary_phrases_answer(archive, monkeypatch):
     # "harbor strike" costs four postings: two words in one article, in the title and the text.
-    monkeypatch.setattr("search.scoring.PHRASE_BUDGET", 4)
+    monkeypatch.setattr("search.engines.whoosh.scoring.PHRASE_BUDGET", 4)
     ok = Client().get("/api/search/", {"q": '"harbor strike"'})
     assert ok.status_code == 200 and ok.json()["count"] == 1
     # With a second phrase it costs more than that.
@@ -153,17 +180,18 @@ def test_a_phrase_too_costly_to_check_is_refused_and_ordinary_phrases_answer(arc
     assert long.status_code == 400 and "at most 20 words" in long.json()["error"]
 
 
+@pytest.mark.whoosh_only
 def test_a_phrase_is_counted_once_whether_alone_or_in_a_group(archive, monkeypatch):
     from haystack import connections
     from whoosh import query as wq
 
-    from search.scoring import QueryTooComplex, check_phrase_cost
+    from search.engines.whoosh.scoring import QueryTooComplex, check_phrase_cost
 
     searcher = connections["default"].get_backend().searcher()
     phrase = wq.Phrase("text", ["harbor", "strike"])  # one article holds each word: cost 2
-    monkeypatch.setattr("search.scoring.PHRASE_BUDGET", 2)
+    monkeypatch.setattr("search.engines.whoosh.scoring.PHRASE_BUDGET", 2)
     check_phrase_cost(phrase, searcher)
     check_phrase_cost(wq.Or([phrase, wq.Term("text", "lisbon")]), searcher)
-    monkeypatch.setattr("search.scoring.PHRASE_BUDGET", 1)
+    monkeypatch.setattr("search.engines.whoosh.scoring.PHRASE_BUDGET", 1)
     with pytest.raises(QueryTooComplex):
         check_phrase_cost(phrase, searcher)

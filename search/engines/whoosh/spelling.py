@@ -16,7 +16,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from whoosh.support.charset import accent_map
 
-from search.docvalues import leaf_readers
+from search.engines.whoosh.docvalues import leaf_readers
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _OPERATORS = {"AND", "OR", "NOT", "TO"}

@@ -7,7 +7,7 @@ search after any commit. Here the dict is keyed by segment id and deletion count
 that has not changed is read through the same reader, one that has new deletions (deletions
 only grow) is opened again with them.
 
-Installed once by `install()` (search/backends.py); nothing else in Whoosh changes.
+Installed once by `install()` (search/engines/whoosh/backend.py); nothing else in Whoosh changes.
 """
 
 from __future__ import annotations

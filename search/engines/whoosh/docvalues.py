@@ -92,9 +92,20 @@ class TermColumn:
         return np.bincount(terms, minlength=len(self.terms))
 
     @cached_property
+    def text_order(self) -> np.ndarray:
+        return text_ranks(self.terms)
+
+    @cached_property
     def doc_lengths(self) -> np.ndarray:
         """How many entries each document holds."""
         return np.diff(self.doc_starts)
+
+
+def text_ranks(terms: list[str]) -> np.ndarray:
+    """Each term's rank among these terms sorted as text."""
+    rank = np.empty(len(terms), dtype=np.int64)
+    rank[np.argsort(np.array(terms, dtype=object), kind="stable")] = np.arange(len(terms))
+    return rank
 
 
 @dataclass
@@ -172,7 +183,8 @@ class DocValues:
                 # those, not all 20,000 organizations.
                 cut = len(nonzero) - limit
                 nonzero = nonzero[counts[nonzero] >= np.partition(counts[nonzero], cut)[cut]]
-            order = nonzero[np.lexsort((nonzero, -counts[nonzero]))]
+            # Ties by term text, as every engine breaks them (search/engines/base.py).
+            order = nonzero[np.lexsort((column.text_order[nonzero], -counts[nonzero]))]
         if limit is not None:
             order = order[:limit]
         return [(column.terms[t], int(counts[t])) for t in order]
@@ -206,10 +218,11 @@ class DocValues:
     def newest_first(self, mask: np.ndarray, field: str, reverse: bool = True) -> np.ndarray:
         docs = np.flatnonzero(mask)
         values = self.dates[field][docs]
-        # Undated documents go last whichever way the dates are sorted.
+        # Undated documents go last whichever way the dates are sorted; one date's documents
+        # in article order, as every engine lists them (search/engines/base.py).
         missing = values == MISSING
         keys = np.where(missing, 0, values)
-        order = np.lexsort((docs, -keys if reverse else keys, missing))
+        order = np.lexsort((self.keys[docs], -keys if reverse else keys, missing))
         return docs[order]
 
 

@@ -2,19 +2,19 @@
 
 * Matching everything is a column lookup, not `Every('text')` scored document by document;
   words are matched and ranked (BM25F, as Whoosh scores) with numpy over whole posting blocks
-  (search/scoring.py), since facet counts need every match anyway.
+  (search/engines/whoosh/scoring.py), since facet counts need every match anyway.
 * Facets, filters, date histograms and date sorting use per-segment doc values
-  (search/docvalues.py), read once per segment instead of once per search.
+  (search/engines/whoosh/docvalues.py), read once per segment instead of once per search.
 * Indexing replaces documents through one reader per batch, not a searcher per document.
 * Facet fields hold identifiers as single terms, so commas and quotes in names never split them.
 * "Did you mean" looks words up in a cached vocabulary, also when nothing was found.
 
 * Text is folded (accents, case); a hyphen inside a word is part of the word.
 
-It is the only engine the archive runs on (search/checks.py): the pages rely on all of the
-above. What it does not implement (highlighting, query facets, spatial search, other models,
-field filters through filter(), sorting by several fields, more_like_this) raises
-`Unsupported` instead of being ignored.
+The archive reaches it through search/engines/whoosh/engine.py (the engine interface),
+which relies on all of the above. What it does not implement (highlighting, query facets,
+spatial search, other models, field filters through filter(), sorting by several fields,
+more_like_this) raises `Unsupported` instead of being ignored.
 """
 
 from __future__ import annotations
@@ -23,11 +23,9 @@ import logging
 import os
 import re
 import threading
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-import numpy as np
 from django.utils.encoding import force_str
 from haystack.backends import BaseEngine
 from haystack.backends.whoosh_backend import WhooshSearchBackend, WhooshSearchQuery
@@ -51,20 +49,27 @@ from whoosh.qparser import (
 from whoosh.support.charset import accent_map
 
 from archive.models import attach_entity_names
-from search import mapped_files, reader_reuse
-from search.analysis import AnalyzedText, FoldedStemText, term_positions
-from search.docvalues import DocValues, DocValuesCache
-from search.facets import FACET_NAMES
-from search.scoring import QueryTooComplex, check_phrase_cost, evaluate, top
-from search.search_indexes import DIGEST_FIELD
-from search.segment_writer import (
+from search.engines.base import Unsupported
+from search.engines.reader_query import (
+    MAX_PHRASE_WORDS,
+    MAX_QUERY_TERMS,
+    QueryTooComplex,
+    hyphenated_as_phrases,
+)
+from search.engines.whoosh import mapped_files, reader_reuse
+from search.engines.whoosh.analysis import AnalyzedText, FoldedStemText, term_positions
+from search.engines.whoosh.docvalues import DocValuesCache
+from search.engines.whoosh.scoring import check_phrase_cost, evaluate, top
+from search.engines.whoosh.segment_writer import (
     BatchSegmentWriter,
     StagedSegment,
     merge_small_segments,
     merge_tiers,
     needs_tier_merge,
 )
-from search.spelling import Vocabulary
+from search.engines.whoosh.spelling import Vocabulary
+from search.facets import FACET_NAMES
+from search.search_indexes import DIGEST_FIELD
 
 mapped_files.install()
 reader_reuse.install()
@@ -77,11 +82,6 @@ SPELLING_FIELD = "title_spelling"
 WRITE_LOCK_TIMEOUT = 120.0
 DOC_VALUES_FOLDER = "docvalues"  # inside the index folder: Whoosh ignores folders
 DATE_UNITS = {"year": "Y", "month": "M", "day": "D"}
-
-
-class Unsupported(SearchBackendError):
-    """A Haystack feature the archive's backend does not implement, asked for by code (a
-    reader cannot reach one): refused by name rather than ignored or failing in Whoosh."""
 
 
 class ArchiveWhooshSearchBackend(WhooshSearchBackend):
@@ -422,12 +422,6 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
     def more_like_this(self, model_instance, additional_query_string=None, **kwargs):
         raise Unsupported("more_like_this is not supported by the archive's search backend.")
 
-    def result_set(self, query_string: str, narrow_queries=()) -> ResultSet:
-        """Every document a search matches, as a mask over the doc values, for analyses
-        of whole result sets (search/network.py) that no page of hits can answer."""
-        searcher, values, _, matches = self._matches(query_string, narrow_queries)
-        return ResultSet(searcher, values, matches.mask)
-
     def _page(self, values, query, matches, sort_by, start, end):
         if end <= start:
             return []
@@ -444,30 +438,6 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         return [(int(d), 0.0) for d in docs]
 
 
-@dataclass(frozen=True)
-class ResultSet:
-    searcher: object
-    values: DocValues
-    mask: np.ndarray
-
-    def article_ids(self, docnums) -> list[int]:
-        """The articles behind these document numbers, in their order."""
-        return [int(pk) for pk in self.values.keys[np.asarray(docnums, dtype=np.int64)]]
-
-    def articles_after(self, article_id: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ids above `article_id` of the articles indexed, and of those the search finds,
-        each sorted."""
-        newer = self.values.live & (self.values.keys > article_id)
-        return np.sort(self.values.keys[newer]), np.sort(self.values.keys[newer & self.mask])
-
-
-_HYPHENATED = re.compile(r"\w+(?:-\w+)+")
-_PLAIN_WORD = re.compile(r"\w+")
-# Each word of a query is a pass over its postings; each field doubles it (title and text).
-MAX_QUERY_TERMS = 64
-# A quoted sentence is a fair search; a longer phrase costs more than it narrows (each word's
-# positions are checked in Python; search/scoring.py also bounds that cost).
-MAX_PHRASE_WORDS = 20
 _COMBINING = (wq.And, wq.Or, wq.Not, wq.AndNot, wq.AndMaybe, wq.Require, wq.DisjunctionMax)
 _LEAVES = (wq.Term, wq.Phrase, wq.Every)
 
@@ -507,17 +477,7 @@ def bounded(query: wq.Query) -> wq.Query:
 
 
 _OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
-
-
-def hyphenated_as_phrases(text: str) -> str:
-    """A hyphen inside a word joins it ("Rolls-Royce", "year-on-year"): the word is searched
-    as the phrase it indexes as. Only a hyphen that begins a word means NOT ("-word")."""
-    parts = text.split('"')
-    for i in range(0, len(parts), 2):  # outside quotes
-        parts[i] = _HYPHENATED.sub(lambda m: '"' + m.group().replace("-", " ") + '"', parts[i])
-    for i in range(1, len(parts), 2):  # inside quotes: already a phrase
-        parts[i] = _HYPHENATED.sub(lambda m: m.group().replace("-", " "), parts[i])
-    return '"'.join(parts)
+_PLAIN_WORD = re.compile(r"\w+")
 
 
 def _refuse_unsupported(**arguments) -> None:
@@ -565,9 +525,9 @@ def _refuse_facet(field: str, options: dict) -> None:
 
 
 def _date_column():
-    # Date filters, histograms and sorting all read the column (search/docvalues.py); the
-    # tiered range terms Whoosh would index beside it were a third of all terms and a large
-    # share of every commit's cost.
+    # Date filters, histograms and sorting all read the column (docvalues.py); the tiered
+    # range terms Whoosh would index beside it were a third of all terms and a large share of
+    # every commit's cost.
     field = DATETIME(stored=False, sortable=True)
     field.indexed = False
     return field

@@ -21,16 +21,12 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from search.docvalues import DocValues, leaf_readers
-from search.facets import BadParameter
+from search.engines.reader_query import QueryTooComplex
+from search.engines.whoosh.docvalues import DocValues, leaf_readers
 
 B, K1 = BM25F().B, BM25F().K1
 # Postings (with positions) one search's phrases may decode: about half a second.
 PHRASE_BUDGET = 500_000
-
-
-class QueryTooComplex(BadParameter):
-    """A reader's query that would cost more than a search may: a 400 with the reason."""
 
 
 def check_phrase_cost(query: wq.Query, searcher) -> None:

@@ -6,7 +6,7 @@ that was over 600 MB of private memory per search worker: postings and term file
 whole, once per process. `MappedBufferFile` reads the same bytes through a file object over
 the memory map itself, so the pages stay shared between workers and in the page cache.
 
-Installed once by `install()` (search/backends.py); nothing else in Whoosh changes.
+Installed once by `install()` (search/engines/whoosh/backend.py); nothing else in Whoosh changes.
 """
 
 from __future__ import annotations
