@@ -182,6 +182,9 @@ LOGGING = {
     "loggers": {
         # trafilatura logs every page it cannot parse; the importer reports those itself.
         "trafilatura": {"level": "CRITICAL"},
+        # pysolr logs a traceback for every node that does not answer; the Solr adapter logs
+        # one line a node itself, and tries the next.
+        "pysolr": {"level": "CRITICAL"},
         "django.request": {"filters": ["forbidden"]},
     },
 }

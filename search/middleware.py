@@ -11,6 +11,7 @@ from search.facets import BadParameter
 
 logger = logging.getLogger(__name__)
 MESSAGE = "Search is unavailable right now; the archive's administrators have been told."
+RETRY_AFTER_SECONDS = "30"  # a search server's restart, or a shard's new leader
 
 
 class SearchUnavailableMiddleware:
@@ -29,5 +30,8 @@ class SearchUnavailableMiddleware:
             return None
         logger.error("Search failed: %s", exception)
         if request.path.startswith("/api/"):
-            return JsonResponse({"error": MESSAGE}, status=503)
-        return render(request, "search/search.html", {"error": MESSAGE}, status=503)
+            response = JsonResponse({"error": MESSAGE}, status=503)
+        else:
+            response = render(request, "search/search.html", {"error": MESSAGE}, status=503)
+        response["Retry-After"] = RETRY_AFTER_SECONDS
+        return response

@@ -17,10 +17,12 @@ ENGINES = {
 
 
 def get_engine() -> SearchEngine:
-    """The configured engine (one per process and setting)."""
+    """The configured engine (one per process and configuration)."""
+    if settings.SEARCH_ENGINE == "solr":
+        return _engine("solr", tuple(settings.SOLR_URLS), settings.SOLR_COLLECTION)
     return _engine(settings.SEARCH_ENGINE)
 
 
 @cache
-def _engine(name: str) -> SearchEngine:
+def _engine(name: str, *configuration) -> SearchEngine:
     return import_string(ENGINES[name])()

@@ -15,6 +15,7 @@ reached with pysolr through any of SOLR_URLS.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -39,6 +40,7 @@ from search.engines.base import (
 )
 from search.facets import ENTITY_FACETS
 
+logger = logging.getLogger(__name__)
 ACCENTS = Path(__file__).resolve().parents[3] / "solr" / "configset" / "conf" / "accents.txt"
 
 DATE_FIELD = "published"
@@ -89,6 +91,7 @@ class SolrEngine(SearchEngine):
                 answer = getattr(self._clients[which], method)(*args, **kwargs)
             except pysolr.SolrError as exc:
                 failures.append(f"{self.urls[which]}: {str(exc)[:300]}")
+                logger.warning("Solr node did not answer %s: %s", method, failures[-1])
                 continue
             raw = getattr(answer, "raw_response", None) or {}
             if raw.get("responseHeader", {}).get("partialResults"):

@@ -2,9 +2,10 @@
 
 Whoosh analyzes text through a chain of generators (tokenizer, lowercase, stop words, stemmer,
 accent folding) that builds a Token object per word; for the archive's articles that chain was
-the largest part of indexing. `FoldedStemText.index` computes the very same terms and positions
-with one regular expression and a loop (tests/search/test_analysis.py compares the two on every
-kind of text), while queries still go through the analyzer chain, so both sides always agree.
+the largest part of indexing. `FoldedStemText.index` computes the very same terms and
+positions with one regular expression and a loop (tests/search/whoosh/test_analysis.py
+compares the two on every kind of text), while queries still go through the analyzer chain,
+so both sides always agree.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def test_demo_articles_index_the_same_either_way():
     import json
     from pathlib import Path
 
-    demo = Path(__file__).resolve().parents[2] / "demo"
+    demo = Path(__file__).resolve().parents[3] / "demo"
     texts = []
     for path in sorted(demo.rglob("*")):
         if path.suffix == ".jsonl":
