@@ -222,7 +222,9 @@ def main() -> None:
         for url in cloud.nodes:
             print(f"Solr node: {url}")
         print(f"Collection {COLLECTION!r}: {args.shards} shards x {args.replicas} replicas, "
-              f"configset {CONFIG_NAME!r}. Ctrl-C stops everything.", flush=True)  # fmt: skip
+              f"configset {CONFIG_NAME!r}. Ctrl-C stops everything.")  # fmt: skip
+        print("To run the archive on it, in another terminal:")
+        print(f"  export SEARCH_ENGINE=solr SOLR_URLS={','.join(cloud.nodes)}", flush=True)
         try:
             while all(p.poll() is None for p in cloud.nodes.values()):
                 time.sleep(1)

@@ -1,9 +1,9 @@
-"""The SolrCloud the archive will scale out to (issue 25): two Solr nodes and ZooKeeper on
+"""The SolrCloud itself, below the archive's Solr adapter: two Solr nodes and ZooKeeper on
 loopback from Maven Central artifacts, the archive's own Solr 9 configset, a collection of
-2 shards x 2 replicas. Checked here: the configset loads, its text analysis folds accents and
-case and stems, facets count exactly across shards with multi-select tags, months come as
-range facets, "did you mean" answers from titles, and a node killed outright loses no answer.
-Skipped where Java 17 and Maven are not installed."""
+2 shards x 2 replicas. Checked here with raw requests: the configset loads, its text analysis
+folds accents and case and stems, JSON facets count exactly across shards with multi-select
+tags, range facets, spellcheck over folded title words, and a node killed outright loses no
+answer. Skipped where Java 17 and Maven are not installed."""
 
 import json
 import time
