@@ -183,9 +183,10 @@ class Server:
 
 
 @contextlib.contextmanager
-def served(articles: int, rebuild: bool = False):
+def served(articles: int, rebuild: bool = False, extra_env: dict | None = None):
     """The archive of this size (built first if needed) served as `make serve` serves it:
-    gunicorn with config/gunicorn.py, 2 workers, DEBUG off."""
+    gunicorn with config/gunicorn.py, 2 workers, DEBUG off; `extra_env` adds settings (such
+    as another search engine)."""
     if rebuild or not data_dir(articles).exists():
         build(articles)
     manage = [sys.executable, str(ROOT / "manage.py")]
@@ -200,7 +201,7 @@ def served(articles: int, rebuild: bool = False):
             *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "120"),
         ],
         cwd=ROOT,
-        env=environment(articles),
+        env={**environment(articles), **(extra_env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -84,11 +84,12 @@ class Cloud:
     zk_host: str = ""
     nodes: dict[str, subprocess.Popen] = field(default_factory=dict)  # base URL -> JVM
     zookeeper: subprocess.Popen | None = None
+    heap: str = "512m"  # each JVM's -Xmx
 
     def _start(self, *args: str, log: Path) -> tuple[subprocess.Popen, str]:
         """Start one JVM, its output going to `log`, and wait for its ready line there (a
         pipe left unread would fill and stop the JVM)."""
-        command = ["java", "-Xmx512m", "-cp", self.classpath, MAIN_CLASS, *args]
+        command = ["java", f"-Xmx{self.heap}", "-cp", self.classpath, MAIN_CLASS, *args]
         with open(log, "w") as out:
             process = subprocess.Popen(
                 command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -190,10 +191,10 @@ def reload_collection(node: str, name: str) -> None:
 
 
 @contextmanager
-def solr_cloud(work: Path, nodes: int = 2, shards: int = 2, replicas: int = 2):
+def solr_cloud(work: Path, nodes: int = 2, shards: int = 2, replicas: int = 2, heap: str = "512m"):
     """ZooKeeper and `nodes` Solr nodes with the configset and a COLLECTION of `shards` x
     `replicas`, stopped on leaving."""
-    cloud = Cloud(work, build(work / "build"))
+    cloud = Cloud(work, build(work / "build"), heap=heap)
     try:
         cloud.start_zookeeper()
         for _ in range(nodes):

@@ -8,6 +8,7 @@ from search.consistency import (
     remove_abandoned_staging,
     repair,
 )
+from search.engines.base import EngineUnavailable
 
 
 class Command(BaseCommand):
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         "Compare the search index with the database: report articles missing from the index, "
         "index entries whose article is gone and entries with older content (text, date, "
         "entities), and repair all three. --rebuild indexes every "
-        "article again from scratch (for a missing or damaged index folder)."
+        "article again from scratch (for a missing or damaged index, or a new engine)."
     )
 
     def add_arguments(self, parser):
@@ -32,7 +33,7 @@ class Command(BaseCommand):
             drift = find_drift()
         except IndexUnreadable as exc:
             raise CommandError(
-                f"{exc} Rebuild it with: python manage.py check_index --rebuild"
+                f"{exc} If it is damaged, rebuild it with: python manage.py check_index --rebuild"
             ) from exc
         if not drift:
             self.stdout.write("The index matches the database.")
@@ -56,6 +57,9 @@ class Command(BaseCommand):
         self.stdout.write("Repaired: the index matches the database.")
 
     def _rebuild(self):
-        with tqdm(unit=" articles", disable=None, file=self.stderr._out) as bar:
-            count = rebuild(on_progress=bar.update)
+        try:
+            with tqdm(unit=" articles", disable=None, file=self.stderr._out) as bar:
+                count = rebuild(on_progress=bar.update)
+        except EngineUnavailable as exc:
+            raise CommandError(f"Could not rebuild the index: {exc}") from exc
         self.stdout.write(f"Rebuilt the index with {count} articles.")
