@@ -211,6 +211,7 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=2)
     parser.add_argument("--shards", type=int, default=2)
     parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--heap", default="512m", help="each JVM's -Xmx")
     args = parser.parse_args()
     if reason := available():
         sys.exit(f"Cannot start Solr here: {reason} (needs OpenJDK 17 and Maven 3.8).")
@@ -218,7 +219,7 @@ def main() -> None:
     shutil.rmtree(work / "run", ignore_errors=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print("Resolving Solr with Maven and starting ZooKeeper and the nodes...", flush=True)
-    with solr_cloud(work / "run", args.nodes, args.shards, args.replicas) as cloud:
+    with solr_cloud(work / "run", args.nodes, args.shards, args.replicas, args.heap) as cloud:
         print(f"ZooKeeper: {cloud.zk_host}")
         for url in cloud.nodes:
             print(f"Solr node: {url}")

@@ -22,6 +22,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 from haystack.exceptions import SearchBackendError
@@ -58,6 +59,13 @@ class Query:
     clauses: tuple[Clause, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
+
+    @cached_property
+    def words(self):
+        """The text parsed (search/engines/reader_query.py): what every adapter renders."""
+        from search.engines import reader_query
+
+        return reader_query.parse(self.text)
 
     def naming(self, member: Member) -> Query:
         """Only the articles that also name this entity."""

@@ -1,14 +1,17 @@
 """What readers type in the search box, read the same way for every engine.
 
 Words, "phrases", AND / OR / NOT (capitals; AND binds tighter than OR, and words side by side
-must all match), -word and +word, and parentheses. No field syntax, wildcards or ranges: those
-characters are punctuation. A hyphen inside a word joins it ("Rolls-Royce" is the phrase it
-indexes as). Bounded: at most MAX_QUERY_TERMS terms, phrases of at most MAX_PHRASE_WORDS words.
-Malformed input (an unclosed quote or parenthesis, an operator with nothing beside it) is read
-as plain words, never refused.
+must all match), -word and +word, and parentheses. A word ending in * is a prefix ("Volck*",
+at least MIN_PREFIX letters). A field name before a word or phrase narrows it: `title:` to
+titles, and each facet's name (`person:`, `place:`, `organization:`, `source:`) to articles
+naming an entity (or source) whose name holds it ("person:volcker"). No ranges and no other
+wildcards: those characters are punctuation. A hyphen inside a word joins it ("Rolls-Royce" is
+the phrase it indexes as). Bounded: at most MAX_QUERY_TERMS terms, phrases of at most
+MAX_PHRASE_WORDS words. Malformed input (an unclosed quote or parenthesis, an operator with
+nothing beside it, an unknown field) is read as plain words, never refused.
 
-The Whoosh adapter parses with Whoosh's own parser configured to these rules; the Solr adapter
-renders the tree below. The contract suite checks that both find the same articles.
+Both adapters render the tree below (search/engines/whoosh/engine.py and solr/engine.py); the
+contract suite checks that they find the same articles.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from search.facets import BadParameter
+from search.facets import BY_NAME, BadParameter
 
 # Each word of a query is a pass over its postings; each field doubles it (title and text).
 MAX_QUERY_TERMS = 64
 # A quoted sentence is a fair search; a longer phrase costs more than it narrows.
 MAX_PHRASE_WORDS = 20
 FIELDS = 2  # a word is looked for in the title and in the text
+MIN_PREFIX = 3  # "ab*" would stand for thousands of words
+TEXT_FIELDS = ("title",)  # a field a word may be narrowed to (the default is title and text)
 
 # The index's tokens: runs of word characters, dots inside them kept ("U.S", "3.5").
 TOKEN = re.compile(r"\w+(?:\.?\w+)*")
@@ -52,6 +57,16 @@ class Words:
 
     tokens: tuple[str, ...]
     phrase: bool = False
+    prefix: bool = False  # the last token stands for every word it begins
+    field: str | None = None  # one of TEXT_FIELDS, or None for the title and the text
+
+
+@dataclass(frozen=True)
+class Named:
+    """Articles naming any of these entities (or sources): a facet field's value resolved."""
+
+    facet: str
+    terms: tuple[str, ...]  # index terms (search.facets.Facet.term)
 
 
 @dataclass(frozen=True)
@@ -60,7 +75,7 @@ class Node:
     children: tuple
 
 
-Tree = Node | Words | None  # None: match everything
+Tree = Node | Words | Named | None  # None: match everything
 
 
 def parse(text: str) -> Tree:
@@ -75,7 +90,7 @@ def parse(text: str) -> Tree:
 
 def has_positive_terms(tree: Tree) -> bool:
     """Whether the query ranks anything (else results are listed newest first)."""
-    if tree is None:
+    if tree is None or isinstance(tree, Named):
         return False
     if isinstance(tree, Words):
         return True
@@ -155,16 +170,51 @@ def _unary(tokens: list[str], i: int) -> tuple[Tree, int]:
         return (Node("not", (inner,)) if inner is not None else None), i
     if tokens[i] == "(":
         return _sequence(tokens, i + 1, nested=True)
-    piece = tokens[i]
-    if piece.startswith('"'):
-        words = tuple(TOKEN.findall(piece.strip('"')))
-        if piece.endswith('"') and len(piece) > 1:
-            return (Words(words, phrase=len(words) > 1) if words else None), i + 1
+    field, value, i = _field(tokens, i)
+    if value.startswith('"'):
+        words = tuple(TOKEN.findall(value.strip('"')))
+        if not words:
+            return None, i
+        if value.endswith('"') and len(value) > 1:
+            return _narrowed(field, value.strip('"'), Words(words, phrase=len(words) > 1)), i
         # An unclosed quote: its words, side by side.
-        units = [Words((w,)) for w in words]
-        return (_join("and", *units) if units else None), i + 1
-    words = tuple(TOKEN.findall(piece))
-    return (Words(words) if words else None), i + 1
+        return _join("and", *(Words((w,)) for w in words)), i
+    words = tuple(TOKEN.findall(value))
+    if not words:
+        return None, i
+    prefix = value.endswith("*") and value.rstrip("*").endswith(words[-1])
+    prefix = prefix and len(words[-1]) >= MIN_PREFIX
+    return _narrowed(field, value.rstrip("*"), Words(words, prefix=prefix)), i
+
+
+def _field(tokens: list[str], i: int) -> tuple[str | None, str, int]:
+    """A known field name before a value ("title:opec", 'person:"Paul Volcker"'), and the
+    value; an unknown name stays part of the words."""
+    piece = tokens[i]
+    name, colon, rest = piece.partition(":")
+    known = name.lower() in TEXT_FIELDS or name.lower() in BY_NAME
+    if not colon or not known:
+        return None, piece, i + 1
+    if rest:
+        return name.lower(), rest, i + 1
+    if i + 1 < len(tokens) and tokens[i + 1].startswith('"'):  # title: "a phrase"
+        return name.lower(), tokens[i + 1], i + 2
+    return None, piece, i + 1
+
+
+def _narrowed(field: str | None, value: str, words: Words) -> Tree:
+    if field is None:
+        return words
+    if field in TEXT_FIELDS:
+        return Words(words.tokens, words.phrase, words.prefix, field)
+    facet = BY_NAME[field]
+    terms = tuple(sorted({facet.term(v) for v in facet.matching(value.strip())}))
+    if len(terms) > MAX_QUERY_TERMS:
+        raise QueryTooComplex(
+            f"{field}:{value[:40]} names more than {MAX_QUERY_TERMS} {facet.label.lower()}: "
+            "give more of the name."
+        )
+    return Named(field, terms)
 
 
 def _join(op: str, *parts: Tree) -> Tree:
@@ -184,7 +234,9 @@ def _check_size(tree: Tree) -> None:
         node = stack.pop()
         if node is None:
             continue
-        if isinstance(node, Words):
+        if isinstance(node, Named):
+            terms += len(node.terms)
+        elif isinstance(node, Words):
             if node.phrase and len(node.tokens) > MAX_PHRASE_WORDS:
                 raise QueryTooComplex(
                     f"A quoted phrase may have at most {MAX_PHRASE_WORDS} words: quote the most "
@@ -198,3 +250,15 @@ def _check_size(tree: Tree) -> None:
                 f"The query has more than {MAX_QUERY_TERMS} words (counting each field it "
                 "searches): shorten it, or narrow the results with the filters."
             )
+
+
+def spellable_words(tree: Tree) -> list[str]:
+    """The words "did you mean" may correct: not prefixes, not names given for a field."""
+    found, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Words):
+            found.extend(node.tokens[:-1] if node.prefix else node.tokens)
+        elif isinstance(node, Node):
+            stack.extend(reversed(node.children))
+    return found

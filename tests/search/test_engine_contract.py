@@ -43,6 +43,10 @@ ARTICLES = [
 ]  # fmt: skip
 
 
+LISBON = {"Dock strike in Lisbon", "Moura opens port fund", "Strikes spread to Porto",
+          "Undated note on tariffs", "Old harbour history"}  # fmt: skip
+
+
 @pytest.fixture
 def archive() -> dict[str, Article]:
     made = {}
@@ -89,8 +93,7 @@ def names(article: Article, kind: str) -> set[str]:
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("lisbon", {"Dock strike in Lisbon", "Moura opens port fund", "Strikes spread to Porto",
-                    "Undated note on tariffs", "Old harbour history"}),
+        ("lisbon", LISBON),
         ("strike", {"Dock strike in Lisbon", "Strikes spread to Porto"}),  # stemmed
         ("ZURICH", {"Fares frozen in Zürich"}),  # case and accents folded
         ("zürich", {"Fares frozen in Zürich"}),
@@ -109,6 +112,22 @@ def names(article: Article, kind: str) -> set[str]:
         ("lisbon AND", set()),  # a dangling operator is a word (no article says "and" in title)
         ("", {a[0] for a in ARTICLES}),
         ("&&&", set()),
+        # Prefixes, fields and names
+        ("lisb*", LISBON),
+        ("zür* OR sin*", {"Fares frozen in Zürich", "Moura opens port fund", "Bank rate held"}),
+        ("li*", set()),  # too short to be a prefix: the word "li"
+        ("title:strike", {"Dock strike in Lisbon"}),  # titles are not stemmed
+        ('title:"port fund"', {"Moura opens port fund"}),
+        ("title:lisbon -strike", set()),
+        ("person:moura", {"Moura opens port fund", "Floods close Porto roads", "Bank rate held"}),
+        ("person:moura lisbon", {"Moura opens port fund"}),
+        ('person:"helena moura" OR place:zurich', {"Moura opens port fund",
+                                                   "Floods close Porto roads", "Bank rate held",
+                                                   "Fares frozen in Zürich"}),
+        ("organization:bank -person:moura", {"Undated note on tariffs"}),
+        ("source:ledger", {"Moura opens port fund", "Undated note on tariffs"}),
+        ("person:nobody", set()),
+        ("colour:red", set()),  # no such field: the words "colour" and "red"
     ],
 )  # fmt: skip
 def test_words_find_the_same_articles_on_every_engine(archive, text, expected):
@@ -279,6 +298,9 @@ def test_spelling_suggestion_from_titles_never_corrects_a_word_of_the_text(archi
     assert engine.search(Query("Lisbon"), suggest=True).suggestion is None
     # "Dockers" is only in a text, and near "Docks"/"Dock" of titles: it stays.
     assert engine.search(Query("Dockers"), suggest=True).suggestion is None
+    # A prefix and a field's name are not misspellings.
+    assert engine.search(Query("Lisb* person:mour"), suggest=True).suggestion is None
+    assert engine.search(Query("title:Lisbn"), suggest=True).suggestion == "title:Lisbon"
 
 
 # Writing

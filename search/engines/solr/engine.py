@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -55,7 +56,6 @@ _SORT = {
     "newest": "published desc,article_id asc",
     "oldest": "published asc,article_id asc",
 }
-_WORD = re.compile(r"\w+")
 _UNIT_FIELDS = {"day": "published_day", "month": "published_month", "year": "published_year"}
 
 
@@ -70,11 +70,20 @@ class SolrEngine(SearchEngine):
     ):
         self.urls = list(urls or settings.SOLR_URLS)
         self.collection = collection or settings.SOLR_COLLECTION
-        timeout = timeout or settings.SOLR_TIMEOUT_SECONDS
-        self._clients = [
-            pysolr.Solr(f"{url}/{self.collection}", timeout=timeout) for url in self.urls
-        ]
+        self.timeout = timeout or settings.SOLR_TIMEOUT_SECONDS
+        self._owner, self._connections = 0, []
         self._first = 0  # the node tried first: the last one that answered
+
+    @property
+    def _clients(self) -> list[pysolr.Solr]:
+        # Connections are this process's own: a gunicorn worker forked from a master that
+        # warmed up would otherwise share the master's sockets with its siblings.
+        if self._owner != os.getpid():
+            self._owner = os.getpid()
+            self._connections = [
+                pysolr.Solr(f"{url}/{self.collection}", timeout=self.timeout) for url in self.urls
+            ]
+        return self._connections
 
     @property
     def location(self) -> str:
@@ -112,7 +121,7 @@ class SolrEngine(SearchEngine):
 
     @staticmethod
     def _compiled(query: Query) -> tuple[str, list[str]]:
-        return render(reader_query.parse(query.text)), filter_queries(query)
+        return render(query.words), filter_queries(query)
 
     # Reading
 
@@ -130,8 +139,7 @@ class SolrEngine(SearchEngine):
     ) -> Found:
         check_sort(sort)
         check_unit(date_unit)
-        tree = reader_query.parse(query.text)
-        if sort == "relevance" and not reader_query.has_positive_terms(tree):
+        if sort == "relevance" and not reader_query.has_positive_terms(query.words):
             sort = "newest"
         requested = {
             facet: _terms(facet, facet_limit, exclude=facet in query.any_of) for facet in facets
@@ -151,10 +159,10 @@ class SolrEngine(SearchEngine):
             ids=[int(doc[ID_FIELD]) for doc in raw["response"]["docs"]],
             facets={facet: _buckets(found.get(facet)) for facet in facets},
             dates=[(_bucket_date(k), n) for k, n in _buckets(found.get("dates"))],
-            suggestion=self._suggestion(query.text, raw) if suggest and query.text else None,
+            suggestion=self._suggestion(query, raw) if suggest and query.text else None,
         )
 
-    def _suggestion(self, text: str, raw: dict) -> str | None:
+    def _suggestion(self, query: Query, raw: dict) -> str | None:
         """Solr's correction of each word its title dictionary lacks, in the archive's own
         spelling; a word the articles' text holds is never corrected ("Paul Volcker" is no
         misspelling of "Pall Volcker"), nor one shorter than 3 letters or a number."""
@@ -166,10 +174,10 @@ class SolrEngine(SearchEngine):
                 corrections[word] = (
                     options[0]["word"] if isinstance(options[0], dict) else options[0]
                 )
-        corrected, changed = text, False
-        for word in _WORD.findall(text):
+        corrected, changed = query.text, False
+        for word in reader_query.spellable_words(query.words):
             key = fold(word)
-            if key not in corrections or word in reader_query.OPERATORS:
+            if key not in corrections:
                 continue
             if len(key) < 3 or key.isdigit() or self._in_text(word):
                 continue
@@ -321,16 +329,18 @@ class SolrEngine(SearchEngine):
 
 def render(tree: reader_query.Tree) -> str:
     """A reader's parsed words as a Lucene query: a word in the title (boosted) or the text,
-    every token of it in that field; a phrase in either field."""
+    every token of it in that field; a phrase in either field; a prefix as Solr's prefix
+    query (folded and lower-cased as the field's terms are); a field's name as its terms."""
     if tree is None:
         return "*:*"
+    if isinstance(tree, reader_query.Named):
+        if not tree.terms:
+            return "(-*:*)"
+        return "(" + " OR ".join(_term_query(tree.facet, t) for t in tree.terms) + ")"
     if isinstance(tree, reader_query.Words):
-        if tree.phrase:
-            words = " ".join(tree.tokens)
-            return f'(title:"{words}"^2 OR text:"{words}")'
-        title = " ".join(f'+title:"{t}"' for t in tree.tokens)
-        text = " ".join(f'+text:"{t}"' for t in tree.tokens)
-        return f"(({title})^2 OR ({text}))"
+        fields = [tree.field] if tree.field else ["title", "text"]
+        rendered = [_words_in(tree, field) for field in fields]
+        return "(" + " OR ".join(rendered) + ")"
     parts = [render(child) for child in tree.children]
     if tree.op == "and":
         return "(" + " ".join(f"+{p}" for p in parts) + ")" if parts else "(-*:*)"
@@ -339,6 +349,17 @@ def render(tree: reader_query.Tree) -> str:
     if tree.op == "not":
         return f"(*:* -{parts[0]})"
     return "(+" + parts[0] + "".join(f" {p}" for p in parts[1:]) + ")"  # maybe
+
+
+def _words_in(words: reader_query.Words, field: str) -> str:
+    boost = "^2" if field == "title" else ""
+    if words.phrase:
+        return f'{field}:"{" ".join(words.tokens)}"{boost}'
+    plain = words.tokens[:-1] if words.prefix else words.tokens
+    parts = [f'+{field}:"{token}"' for token in plain]
+    if words.prefix:
+        parts.append(f"+{field}:{words.tokens[-1]}*")
+    return f"({' '.join(parts)}){boost}"
 
 
 def _term_query(facet: str, term: str) -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from datetime import date, datetime, time
 from pathlib import Path
@@ -37,25 +36,13 @@ from whoosh import query as wq
 from whoosh.analysis import CharsetFilter, RegexTokenizer, StandardAnalyzer
 from whoosh.fields import DATETIME, KEYWORD, STORED, TEXT
 from whoosh.index import LockError
-from whoosh.qparser import (
-    AndGroup,
-    FieldsPlugin,
-    MultifieldParser,
-    PlusMinusPlugin,
-    QueryParser,
-    RangePlugin,
-    WildcardPlugin,
-)
+from whoosh.qparser import QueryParser
 from whoosh.support.charset import accent_map
 
 from archive.models import attach_entity_names
+from search.engines import reader_query
 from search.engines.base import Unsupported
-from search.engines.reader_query import (
-    MAX_PHRASE_WORDS,
-    MAX_QUERY_TERMS,
-    QueryTooComplex,
-    hyphenated_as_phrases,
-)
+from search.engines.reader_query import MAX_PHRASE_WORDS, MAX_QUERY_TERMS, QueryTooComplex, Tree
 from search.engines.whoosh import mapped_files, reader_reuse
 from search.engines.whoosh.analysis import AnalyzedText, FoldedStemText, term_positions
 from search.engines.whoosh.docvalues import DocValuesCache
@@ -68,6 +55,7 @@ from search.engines.whoosh.segment_writer import (
     needs_tier_merge,
 )
 from search.engines.whoosh.spelling import Vocabulary
+from search.engines.whoosh.words import Expanded, whoosh_query
 from search.facets import FACET_NAMES
 from search.search_indexes import DIGEST_FIELD
 
@@ -124,35 +112,16 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             key_field=DJANGO_ID,
             folder=Path(self.path) / DOC_VALUES_FOLDER if self.use_file_storage else None,
         )
-        # What readers type: words, "phrases", AND/OR/NOT, -word; no field syntax, no wildcards
-        # (a lone * would expand to every term in the index).
-        self.user_parser = MultifieldParser(
-            [TITLE_FIELD, self.content_field_name],
-            schema=self.schema,
-            fieldboosts={TITLE_FIELD: 2.0},
-            group=AndGroup,
-        )
-        self.user_parser.remove_plugin_class(FieldsPlugin)
-        self.user_parser.remove_plugin_class(WildcardPlugin)
-        # "[a TO z]" would expand to every indexed word between a and z (seconds, hundreds of
-        # MB at 100,000 articles): brackets are plain punctuation to readers.
-        self.user_parser.remove_plugin_class(RangePlugin)
-        self.user_parser.add_plugin(PlusMinusPlugin())
         # What the code writes: field:value filters.
         self.narrow_parser = QueryParser(self.content_field_name, schema=self.schema)
 
-    def parse_user_query(self, query_string: str) -> wq.Query:
-        """A reader's query, bounded: only words, phrases and their AND / OR / NOT, at most
+    def parse_user_query(self, words: str | Tree, searcher=None) -> wq.Query:
+        """A reader's query (as typed, or parsed by search/engines/reader_query.py), bounded:
+        only words, phrases, prefixes, names and their AND / OR / NOT, at most
         MAX_QUERY_TERMS of them; anything else raises QueryTooComplex (a 400)."""
-        text = force_str(query_string).strip()
-        if text in {"", "*", "*:*", "(*)"}:
-            return wq.Every()
-        try:
-            query = self.user_parser.parse(hyphenated_as_phrases(text))
-        except Exception:  # Whoosh's parser breaks on some operator runs ('NOT AND "')
-            words = [w for w in _PLAIN_WORD.findall(text) if w not in _OPERATORS]
-            query = self.user_parser.parse(" ".join(words)) if words else wq.NullQuery
-        return bounded(query)
+        tree = reader_query.parse(force_str(words)) if isinstance(words, str) else words
+        reader = (searcher or self.searcher()).reader()
+        return bounded(whoosh_query(tree, self.schema, reader, self.content_field_name))
 
     # Writing
 
@@ -401,10 +370,10 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             "spelling_suggestion": suggestion,
         }
 
-    def _matches(self, query_string: str, narrow_queries):
+    def _matches(self, words: str | Tree, narrow_queries):
         searcher = self.searcher()
         values = self.doc_values.for_searcher(searcher)
-        query = self.parse_user_query(query_string)
+        query = self.parse_user_query(words, searcher)
         check_phrase_cost(query, searcher)
         matches = evaluate(query, searcher, values)
         for narrow in narrow_queries or ():
@@ -452,7 +421,9 @@ def bounded(query: wq.Query) -> wq.Query:
     stack = [query]
     while stack:
         node = stack.pop()
-        if isinstance(node, _COMBINING):
+        if isinstance(node, Expanded):
+            terms += 1  # a prefix's words, bounded by MAX_PREFIX_TERMS
+        elif isinstance(node, _COMBINING):
             stack.extend(node.children())
         elif isinstance(node, wq.Phrase):
             if len(node.words) > MAX_PHRASE_WORDS:
@@ -474,10 +445,6 @@ def bounded(query: wq.Query) -> wq.Query:
                 "searches): shorten it, or narrow the results with the filters."
             )
     return query
-
-
-_OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
-_PLAIN_WORD = re.compile(r"\w+")
 
 
 def _refuse_unsupported(**arguments) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 from haystack import connections
 from haystack.utils import get_identifier
 
+from search.engines import reader_query
 from search.engines.base import (
     CoMention,
     EngineUnavailable,
@@ -44,8 +45,8 @@ class WhooshEngine(SearchEngine):
     # Reading
 
     def _matches(self, query: Query):
-        """(searcher, doc values, parsed words, matches) of the query."""
-        return self.backend._matches(query.text, narrow_strings(query))
+        """(searcher, doc values, the words as a Whoosh query, matches) of the query."""
+        return self.backend._matches(query.words, narrow_strings(query))
 
     def _mask(self, query: Query) -> tuple[object, np.ndarray]:
         _, values, _, matches = self._matches(query)
@@ -65,6 +66,8 @@ class WhooshEngine(SearchEngine):
     ) -> Found:
         check_sort(sort)
         check_unit(date_unit)
+        if sort == "relevance" and not reader_query.has_positive_terms(query.words):
+            sort = "newest"
         backend = self.backend
         searcher, values, parsed, matches = self._matches(query)
         mask = matches.mask
@@ -81,7 +84,10 @@ class WhooshEngine(SearchEngine):
         suggestion = None
         if suggest and query.text:
             suggestion = backend.vocabulary.suggest(
-                searcher, query.text, known=lambda w: backend._in_text(searcher, w)
+                searcher,
+                query.text,
+                known=lambda w: backend._in_text(searcher, w),
+                words=reader_query.spellable_words(query.words),
             )
         return Found(
             count=count,

@@ -87,12 +87,18 @@ class Vocabulary:
         return words
 
     def suggest(
-        self, searcher, query_string: str, known: Callable[[str], bool] = lambda word: False
+        self,
+        searcher,
+        query_string: str,
+        known: Callable[[str], bool] = lambda word: False,
+        words: list[str] | None = None,
     ) -> str | None:
         """The query with unknown words replaced by their nearest known words, or None. A
         word in the titles' vocabulary, or one `known` accepts (a word of the articles'
-        text), is left alone: "Paul Volcker" is no misspelling of "Pall Volcker"."""
-        words = [w for w in _WORD.findall(query_string or "") if w not in _OPERATORS]
+        text), is left alone: "Paul Volcker" is no misspelling of "Pall Volcker". `words`
+        are the query's words that may be corrected (default: all of them)."""
+        if words is None:
+            words = [w for w in _WORD.findall(query_string or "") if w not in _OPERATORS]
         if not words:
             return None
         self._load(searcher)
