@@ -43,6 +43,16 @@ def folder_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
 
+def indexed(cloud) -> int:
+    """Articles the collection holds now (0 while it cannot say)."""
+    url = f"{next(iter(cloud.nodes))}/{COLLECTION}/select?q=*:*&rows=0&wt=json"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return json.load(response)["response"]["numFound"]
+    except OSError:
+        return 0
+
+
 def comparable(body: dict, query: dict) -> dict:
     """What must be equal on both engines: the count, the facets and date buckets, and the
     page of results when it is in date order (not the order of equally relevant hits)."""
@@ -69,17 +79,27 @@ def main() -> None:
         solr_env = {"SEARCH_ENGINE": "solr", "SOLR_URLS": ",".join(cloud.nodes)}
         manage = [sys.executable, str(ROOT / "manage.py")]
         start = time.perf_counter()
-        subprocess.run(
+        rebuild = subprocess.Popen(
             [*manage, "check_index", "--rebuild"],
             env={**environment(args.articles), **solr_env},
-            check=True,
             stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
+        # How the index grows: articles indexed against disk per node, every 15 s.
+        growth = []
+        while rebuild.poll() is None:
+            time.sleep(15)
+            homes = [work / f"node-{url.rsplit(':', 1)[1].split('/')[0]}" for url in cloud.nodes]
+            growth.append((indexed(cloud), max(folder_mb(home) for home in homes)))
+        if rebuild.returncode:
+            sys.exit("check_index --rebuild failed")
         seconds = time.perf_counter() - start
         print(
             f"indexed {args.articles} articles into Solr (check_index --rebuild) in "
             f"{seconds:.0f} s: {args.articles / seconds:.0f} articles/s"
         )
+        print("growth (articles indexed: MB on the fuller node):",
+              ", ".join(f"{n}: {mb:.0f}" for n, mb in growth))  # fmt: skip
         for url, process in cloud.nodes.items():
             home = work / f"node-{url.rsplit(':', 1)[1].split('/')[0]}"
             print(

@@ -33,6 +33,7 @@ PAGE_SIZE = 20
 MAX_PAGE = 10_000
 MAX_QUERY_LENGTH = 1000
 FACET_LIMIT = 50
+SHOWN_MENTIONS = 6  # entities listed under each result
 # More buckets than this and the histogram shows only the ones with articles.
 MAX_DATE_BUCKETS = 400
 
@@ -240,6 +241,9 @@ class FacetValue:
     name: str
     count: int
     params: SearchParams
+    # In an OR group, for a value not chosen: how many articles choosing it too would add
+    # (`count` is then how many the search without the group's choice has).
+    adds: int | None = None
 
     @property
     def selected(self) -> bool:
@@ -266,12 +270,15 @@ class FacetValue:
         return self.params.including(self.facet.name, self.value).url()
 
     def as_dict(self) -> dict:
-        return {
+        found = {
             **self.facet.as_json(self.value, self.name),
             "count": self.count,
             "selected": self.selected,
             "excluded": self.excluded,
         }
+        if self.adds is not None:
+            found["adds"] = self.adds
+        return found
 
 
 @dataclass
@@ -375,8 +382,9 @@ class Chip:
 def run_search(params: SearchParams, page_size: int = PAGE_SIZE) -> SearchOutcome:
     date_unit = _date_unit(params)
     start = (params.page - 1) * page_size
+    query = compile_query(params)
     found = get_engine().search(
-        compile_query(params),
+        query,
         start=start,
         stop=start + page_size,
         sort=params.sort,
@@ -397,9 +405,13 @@ def run_search(params: SearchParams, page_size: int = PAGE_SIZE) -> SearchOutcom
     columns = {}
     for facet in FACETS:
         shown = counted[facet.name][:FACET_LIMIT]
+        shown += _chosen_counts(query, params, facet, {v for v, _ in shown})
         values = _facet_values(facet, shown, params, names[facet.name])
+        if facet.name in params.any_of and params.selected.get(facet.name):
+            _count_additions(query, facet, values)
         more = len(counted[facet.name]) > FACET_LIMIT
         columns[facet.name] = FacetColumn(facet, values, params, more)
+    _selected_first(articles, params)
     terms = query_terms(params.q)
     suggestion = found.suggestion
     if suggestion and suggestion.strip().lower() == params.q.lower():
@@ -527,6 +539,42 @@ def articles_in_order(ids: list[int], *, with_entities: bool = True) -> list[Art
     return articles
 
 
+def _chosen_counts(
+    query: Query, params: SearchParams, facet: Facet, shown: set[str]
+) -> list[tuple[str, int]]:
+    """The counts of chosen values that are not among the most frequent: a chosen value is
+    always shown, with its count."""
+    missing = set(params.selected.get(facet.name, ())) - shown
+    if not missing:
+        return []
+    if facet.name in params.any_of:
+        query = query.without_choice(facet.name)
+    only = {facet.term(v) for v in missing}
+    return facet.from_index(get_engine().facet_counts(query, facet.name, only=only))
+
+
+def _count_additions(query: Query, facet: Facet, values: list[FacetValue]) -> None:
+    """For the values of an OR group not chosen: how many articles each would add."""
+    offered = {facet.term(v.value): v for v in values if not v.selected and not v.excluded}
+    if not offered:
+        return
+    within = dict(get_engine().facet_counts(query, facet.name, only=set(offered)))
+    for term, value in offered.items():
+        value.adds = value.count - within.get(term, 0)
+
+
+def _selected_first(articles: list[Article], params: SearchParams) -> None:
+    """Each article's entities as its result shows them (`shown_mentions`): those the search
+    chose first, so that a result shows why it matched."""
+    chosen = {int(v) for f in FACETS if f.is_entity for v in params.selected.get(f.name, ())}
+    for article in articles:
+        mentions = list(article.mentions.all())
+        mentions.sort(key=lambda m: m.entity_id not in chosen)  # stable: the rest keep order
+        article.shown_mentions = mentions[:SHOWN_MENTIONS]
+        for mention in article.shown_mentions:
+            mention.chosen = mention.entity_id in chosen
+
+
 def _facet_values(
     facet: Facet,
     counted: list[tuple[str, int]],
@@ -540,9 +588,12 @@ def _facet_values(
         if value in names  # an entity deleted since the article was indexed
     ]
     if keep_chosen:
-        # A chosen value stays in its column (to be removed) even when nothing matches it.
+        # A chosen value stays in its column (to be removed) even when nothing matches it;
+        # selected values come first, in the order they were chosen.
         shown = {v.value for v in values}
         chosen = {*params.selected.get(facet.name, ()), *params.excluded.get(facet.name, ())}
         for value in sorted(chosen - shown):
             values.append(FacetValue(facet, value, names.get(value, value), 0, params))
+        order = {v: i for i, v in enumerate(params.selected.get(facet.name, ()))}
+        values.sort(key=lambda v: order.get(v.value, len(order)))
     return values

@@ -195,6 +195,22 @@ def test_did_you_mean_keeps_the_archives_spelling(spelled):
     assert search("q=Alvarex").suggestion == "Álvarez"
 
 
+def test_what_journalists_type_prefixes_fields_and_names(client, spelled):
+    make_article("Volcker term likely", "Paul Volcker may stay.", person=("Paul Volcker",))
+    make_article("Opec output falls", "The Opec cartel cut output.", organization=("OPEC",))
+    make_article("Output notes", "Opec is named only in this text.")
+    prefix = search("q=Volck*")
+    assert [a.title for a in prefix.articles] == ["Volcker term likely"]
+    assert prefix.suggestion is None
+    assert [a.title for a in search("q=title:opec").articles] == ["Opec output falls"]
+    phrase = search('q="Paul Volcker"')
+    assert phrase.count == 1 and phrase.suggestion is None
+    assert [a.title for a in search("q=person:volcker").articles] == ["Volcker term likely"]
+    assert search("q=organization:opec -title:output").count == 0
+    page = client.get("/", {"q": "Volck*"}).content.decode()
+    assert "Search tips" in page and "person:volcker" in page and "Did you mean" not in page
+
+
 def test_autocomplete_folds_accents(client, spelled):
     results = client.get("/api/entities/autocomplete/?q=alvarez").json()["results"]
     assert [r["name"] for r in results] == ["José Álvarez"]

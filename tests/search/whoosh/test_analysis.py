@@ -49,3 +49,13 @@ def test_demo_articles_index_the_same_either_way():
     fast, stock = FoldedStemText(stored=False), stock_field()
     for text in texts:
         assert sorted(fast.index(text)) == sorted(stock.index(text))
+
+
+def test_an_index_written_before_the_adapter_moved_still_opens():
+    import pickle
+
+    # What an older index's table of contents holds for its text field.
+    older = pickle.dumps(FoldedStemText(stored=False), protocol=2).replace(
+        b"search.engines.whoosh.analysis", b"search.analysis"
+    )
+    assert isinstance(pickle.loads(older), FoldedStemText)
