@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from archive.models import Article, Entity
+from search.dates import month_starts
 from search.engines import get_engine
 from search.engines.base import CoMention, Member, Query
 from search.facets import ENTITY_FACETS, BadParameter, display_names
@@ -22,7 +23,6 @@ from search.query import (
     SearchParams,
     articles_in_order,
     compile_query,
-    month_starts,
 )
 
 DEFAULT_SIZE = 30

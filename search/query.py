@@ -6,10 +6,9 @@ Views (HTML, JSON, exports) parse the request with `parse_params` and call `run_
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.http import QueryDict
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.utils.http import urlencode
 
 from archive.curation import resolve_entity_ids
 from archive.models import Article, attach_entity_names
+from search.dates import DateBucket, chart
 from search.engines import get_engine
 from search.engines.base import SORTS, Clause, Query
 from search.facets import (
@@ -34,8 +34,6 @@ MAX_PAGE = 10_000
 MAX_QUERY_LENGTH = 1000
 FACET_LIMIT = 50
 SHOWN_MENTIONS = 6  # entities listed under each result
-# More buckets than this and the histogram shows only the ones with articles.
-MAX_DATE_BUCKETS = 400
 
 
 @dataclass(frozen=True)
@@ -301,20 +299,6 @@ class FacetColumn:
 
 
 @dataclass
-class DateBucket:
-    start: date
-    end: date
-    count: int
-    unit: str
-    params: SearchParams
-    percent: int = 0  # of the tallest bar
-
-    @property
-    def url(self) -> str:
-        return self.params.between(self.start, self.end).url()
-
-
-@dataclass
 class SearchOutcome:
     params: SearchParams
     count: int
@@ -380,7 +364,6 @@ class Chip:
 
 
 def run_search(params: SearchParams, page_size: int = PAGE_SIZE) -> SearchOutcome:
-    date_unit = _date_unit(params)
     start = (params.page - 1) * page_size
     query = compile_query(params)
     found = get_engine().search(
@@ -390,7 +373,7 @@ def run_search(params: SearchParams, page_size: int = PAGE_SIZE) -> SearchOutcom
         sort=params.sort,
         facets=FACET_NAMES,
         facet_limit=FACET_LIMIT + 1,
-        date_unit=date_unit,
+        date_unit="day",  # the chart's unit comes from the span of these (search/dates.py)
         suggest=bool(params.q),
     )
     articles = articles_in_order(found.ids)
@@ -412,6 +395,7 @@ def run_search(params: SearchParams, page_size: int = PAGE_SIZE) -> SearchOutcom
         more = len(counted[facet.name]) > FACET_LIMIT
         columns[facet.name] = FacetColumn(facet, values, params, more)
     _selected_first(articles, params)
+    date_unit, dates = chart(found.dates, params)
     terms = query_terms(params.q)
     suggestion = found.suggestion
     if suggestion and suggestion.strip().lower() == params.q.lower():
@@ -422,7 +406,7 @@ def run_search(params: SearchParams, page_size: int = PAGE_SIZE) -> SearchOutcom
         articles=articles,
         snippets={a.pk: snippet(a.body, terms) for a in articles},
         facets=columns,
-        dates=date_buckets(found.dates, date_unit, params),
+        dates=dates,
         date_unit=date_unit,
         suggestion=suggestion,
         names=names,
@@ -476,59 +460,6 @@ def facet_values_page(
     values = _facet_values(facet, shown, params, names, keep_chosen=False)
     column = FacetColumn(facet, values, params, more=offset + limit < len(counted))
     return FacetPage(column, contains, offset, len(counted), limit)
-
-
-def date_buckets(rows: list[tuple[date, int]], unit: str, params: SearchParams) -> list[DateBucket]:
-    """The histogram's bars, empty ones included between the first and the last."""
-    counts = dict(rows)
-    if not counts:
-        return []
-    starts = sorted(counts)
-    filled = list(_bucket_starts(starts[0], starts[-1], unit, MAX_DATE_BUCKETS)) or starts
-    peak = max(counts.values())
-    return [
-        DateBucket(
-            start,
-            _bucket_end(start, unit),
-            counts.get(start, 0),
-            unit,
-            params,
-            round(100 * counts.get(start, 0) / peak),
-        )
-        for start in filled
-    ]
-
-
-def month_starts(first: date, last: date) -> list[date]:
-    """The first day of every month from `first`'s to `last`'s (empty when too many)."""
-    return _bucket_starts(first, last, "month", MAX_DATE_BUCKETS)
-
-
-def _bucket_starts(first: date, last: date, unit: str, most: int) -> list[date]:
-    # `last` is a bucket's start, so no bucket before it can end on the calendar's last day.
-    starts = [first]
-    while starts[-1] < last:
-        if len(starts) >= most:
-            return []
-        starts.append(_bucket_end(starts[-1], unit) + timedelta(days=1))
-    return starts
-
-
-def _bucket_end(start: date, unit: str) -> date:
-    if unit == "year":
-        return date(start.year, 12, 31)
-    if unit == "month":
-        return date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
-    return start
-
-
-def _date_unit(params: SearchParams) -> str:
-    if params.date_from and params.date_to:
-        days = (params.date_to - params.date_from).days
-        if days <= 62:
-            return "day"
-        return "month" if days <= 3 * 366 else "year"
-    return "year"
 
 
 def articles_in_order(ids: list[int], *, with_entities: bool = True) -> list[Article]:

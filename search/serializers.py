@@ -66,6 +66,7 @@ def search_response(outcome: SearchOutcome) -> dict:
     facets["date"] = [
         {"start": row.start.isoformat(), "count": row.count, "unit": row.unit}
         for row in outcome.dates
+        if not row.gap  # a run of empty bars the chart leaves out
     ]
     return {
         "count": outcome.count,

@@ -126,11 +126,16 @@ def test_source_facet_survives_any_source_name(archive):
 def test_date_range_and_histogram(archive):
     outcome = search("date_from=2025-01-01&date_to=2025-06-30")
     assert sorted(titles(outcome)) == ["Lisbon dock strike begins", "Moura announces port fund"]
-    assert [(row.start.isoformat(), row.count) for row in outcome.dates] == [
-        ("2025-01-01", 1),
-        ("2025-02-01", 1),
+    # Two articles three weeks apart: by day, the empty days between them one marker.
+    assert outcome.date_unit == "day"
+    assert [(row.start.isoformat(), row.count, row.gap) for row in outcome.dates] == [
+        ("2025-01-14", 1, False),
+        ("2025-01-15", 0, True),
+        ("2025-02-03", 1, False),
     ]
-    assert {row.start.year: row.count for row in search().dates} == {2024: 1, 2025: 3}
+    everything = search()
+    assert everything.date_unit == "month" and sum(r.count for r in everything.dates) == 4
+    assert everything.dates[0].start.isoformat() == "2024-06-01"
 
 
 def test_date_range_open_at_either_end(archive):

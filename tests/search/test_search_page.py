@@ -263,23 +263,43 @@ def test_the_facet_search_finds_any_value_with_counts_within_the_results(client,
 
 
 def test_empty_years_are_shown_and_a_bar_narrows_to_its_year(client):
-    make_article("Old", published="2019-05-01")
+    make_article("Old", published="2016-05-01")
     make_article("New", published="2022-03-01")
     outcome = search()
+    assert outcome.date_unit == "year"
     assert [(b.start.year, b.count) for b in outcome.dates] == [
-        (2019, 1),
+        (2016, 1),
+        (2017, 0),
+        (2018, 0),
+        (2019, 0),
         (2020, 0),
         (2021, 0),
         (2022, 1),
     ]
     year = parsed(outcome.dates[0].url)
-    assert (year.date_from, year.date_to) == (date(2019, 1, 1), date(2019, 12, 31))
+    assert (year.date_from, year.date_to) == (date(2016, 1, 1), date(2016, 12, 31))
     narrowed = run_search(year)
     assert [a.title for a in narrowed.articles] == ["Old"]
-    assert narrowed.date_unit == "month"
+    assert narrowed.date_unit == "day"
     chip = next(c for c in narrowed.chips if c.facet == "date")
     assert parsed(chip.url).date_from is None
-    assert "2019-01-01 – 2019-12-31" in client.get(outcome.dates[0].url).content.decode()
+    assert "2016-01-01 – 2016-12-31" in client.get(outcome.dates[0].url).content.decode()
+
+
+def test_the_chart_unit_follows_the_span_of_the_results_not_a_stray_article(client):
+    for n in range(60):  # February and March 1987
+        make_article(f"Oil report {n}", published=f"1987-0{2 + n % 2}-{1 + n % 28:02d}")
+    make_article("Oil in another decade", published="1997-06-01")
+    outcome = search("q=oil")
+    assert outcome.date_unit == "day"
+    bars = [b for b in outcome.dates if not b.gap]
+    assert sum(b.count for b in bars) == 61 and bars[-1].start == date(1997, 6, 1)
+    assert [b.gap for b in outcome.dates].count(True) == 1  # ten empty years are one marker
+    page = client.get("/", {"q": "oil"}).content.decode()
+    assert 'class="gap"' in page and "1 Feb 1987" in page
+    weeks = search("q=oil&date_from=1987-02-01&date_to=1987-06-30")
+    assert weeks.date_unit == "day"  # the results span two months, whatever the range says
+    assert search("date_from=1997-01-01").date_unit == "day"  # the one article
 
 
 def test_entity_timeline_shows_empty_months(client):
@@ -358,3 +378,37 @@ def test_the_archive_runs_on_its_own_engines_only(settings):
     with override_settings(SEARCH_ENGINE="elastic"):
         errors = [e for e in run_checks() if e.id == "search.E002"]
     assert errors and "'whoosh' or 'solr' only" in errors[0].msg
+
+
+def test_chosen_values_come_first_with_their_counts_even_beyond_the_top(client, many_places):
+    # Zürich (2 articles) heads the places; each town has one, so most are not in the top 50.
+    towns = Entity.objects.filter(name__startswith="Town").order_by("-name")
+    late, later = str(towns[0].pk), str(towns[1].pk)
+    outcome = search(f"place={late}&place={later}&place_op=or")
+    column = outcome.facets["place"].values
+    assert [(v.value, v.count, v.selected) for v in column[:2]] == [
+        (late, 1, True),
+        (later, 1, True),
+    ]
+    assert outcome.count == 2
+    # The other places say what choosing them too would add.
+    zurich = next(v for v in column if v.name == "Zürich")
+    assert zurich.adds == 2 and zurich.count == 2
+    body = client.get("/api/search/", {"place": [late, later], "place_op": "or"}).json()
+    assert body["facets"]["place"][0]["count"] == 1 and "adds" not in body["facets"]["place"][0]
+    assert {"name": "Zürich", "adds": 2}.items() <= next(
+        v for v in body["facets"]["place"] if v["name"] == "Zürich"
+    ).items()
+    page = client.get("/", {"place": [late, later], "place_op": "or"}).content.decode()
+    assert 'title="Choosing Zürich too adds 2 articles to the results">+2<' in page
+
+
+def test_each_result_lists_the_chosen_entities_first(client):
+    article = make_article("Crowded", person=(*(f"Person {n}" for n in range(8)), "Last Named"))
+    last = Entity.objects.get(name="Last Named")
+    outcome = search(f"person={last.pk}")
+    shown = outcome.articles[0].shown_mentions
+    assert shown[0].entity.name == "Last Named" and shown[0].chosen
+    assert len(shown) == 6 and not any(m.chosen for m in shown[1:])
+    page = client.get("/", {"person": last.pk}).content.decode()
+    assert "chip-chosen" in page and article.title in page

@@ -154,10 +154,11 @@ class SolrEngine(SearchEngine):
             params.update({"spellcheck": "true", "spellcheck.q": query.text, "spellcheck.count": 5})
         raw = self._select(query, **params)
         found = raw.get("facets", {})
+        excluded = {facet: facet in query.any_of for facet in facets}
         return Found(
             count=raw["response"]["numFound"],
             ids=[int(doc[ID_FIELD]) for doc in raw["response"]["docs"]],
-            facets={facet: _buckets(found.get(facet)) for facet in facets},
+            facets=self._exact(query, excluded, found, facet_limit),
             dates=[(_bucket_date(k), n) for k, n in _buckets(found.get("dates"))],
             suggestion=self._suggestion(query, raw) if suggest and query.text else None,
         )
@@ -208,15 +209,41 @@ class SolrEngine(SearchEngine):
         q = " ".join(f'+text:"{token}"' for token in tokens)
         return self._call("search", q, rows=0).hits > 0
 
+    def _exact(
+        self, query: Query, facets: dict[str, bool], found: dict, limit: int | None
+    ) -> dict[str, list[tuple[str, int]]]:
+        """The facets' top `limit` values, exactly. Over several shards, a value counted often
+        in all but never among any one shard's first values is missed (refinement only makes
+        the counts of values found exact): where the first answer is full, every value
+        counting at least its last one's count is asked for, and the top taken from those."""
+        counted = {facet: _buckets(found.get(facet)) for facet in facets}
+        short = {
+            facet: {**_terms(facet, None, exclude), "mincount": counted[facet][-1][1]}
+            for facet, exclude in facets.items()
+            if limit is not None and len(counted[facet]) >= limit
+        }
+        if short:
+            again = self._select(query, **{"json.facet": json.dumps(short)}).get("facets", {})
+            for facet in short:
+                every = sorted(_buckets(again.get(facet)), key=lambda b: (-b[1], b[0]))
+                counted[facet] = every[:limit]
+        return counted
+
     def facet_counts(
         self, query: Query, facet: str, *, limit: int | None = None, only: set[str] | None = None
     ) -> list[tuple[str, int]]:
-        request = {facet: _terms(facet, None if only is not None else limit, exclude=False)}
-        raw = self._select(query, **{"json.facet": json.dumps(request)})
-        counted = _buckets(raw.get("facets", {}).get(facet))
         if only is not None:
-            counted = [(term, n) for term, n in counted if term in only][:limit]
-        return counted
+            # Each wanted value counted on its own: exact, and no list of every value.
+            wanted = sorted(only)
+            request = {f"t{i}": {"type": "query", "q": _term_query(facet, t)}
+                       for i, t in enumerate(wanted)}  # fmt: skip
+            found = self._select(query, **{"json.facet": json.dumps(request)}).get("facets", {})
+            counted = [(t, found.get(f"t{i}", {}).get("count", 0)) for i, t in enumerate(wanted)]
+            counted = sorted(((t, n) for t, n in counted if n), key=lambda b: (-b[1], b[0]))
+            return counted[:limit] if limit is not None else counted
+        request = {facet: _terms(facet, limit, exclude=False)}
+        found = self._select(query, **{"json.facet": json.dumps(request)}).get("facets", {})
+        return self._exact(query, {facet: False}, found, limit)[facet]
 
     def date_span(self, query: Query) -> tuple[date | None, date | None]:
         stats = {"first": f"min({DATE_FIELD})", "last": f"max({DATE_FIELD})"}
