@@ -33,11 +33,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Before haystack: its rebuild_index, update_index and clear_index are the archive's own
+    # (search/management/commands), which work on every engine.
+    "search",
     "haystack",
     "django_tasks",
     "django_tasks_db",
     "archive",
-    "search",
 ]
 
 MIDDLEWARE = [

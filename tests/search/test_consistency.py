@@ -397,3 +397,20 @@ def test_check_index_removes_what_writers_killed_outright_left_beside_the_index(
     call_command("check_index", stdout=out)
     assert "Removed 1 unfinished index segments of killed imports." in out.getvalue()
     assert not abandoned.exists() and writing.exists()
+
+
+@pytest.mark.django_db
+def test_haystacks_index_commands_are_the_archives_on_every_engine():
+    make_article("Harbor notice A")
+    make_article("Harbor notice B")
+    assert "Rebuilt the index with 2 articles" in check_index_named("rebuild_index", "--noinput")
+    assert "is empty" in check_index_named("clear_index", "--noinput")
+    assert search_count() == 0
+    assert "Repaired" in check_index_named("update_index")
+    assert search_count() == 2
+
+
+def check_index_named(name: str, *args) -> str:
+    out = io.StringIO()
+    call_command(name, *args, stdout=out)
+    return out.getvalue()
