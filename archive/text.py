@@ -81,10 +81,36 @@ def content_hash(body: str) -> str:
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
+# Acronyms newswires put in headlines; a headline in capitals keeps these (and any word with
+# inner dots, "U.S.", or without a vowel, "BP", "NBC") in capitals.
+_ACRONYMS = (
+    "OPEC IMF EC EEC EU GATT SEC FED GM IBM AT&T ATT UN NATO OECD UK USA USSR ANC PLO IRA FBI "
+    "CIA NASA NYSE ASEAN WHO ECB BOJ BOE IPO CEO CFO GDP GNP OTC LDC PC TV AIDS ABC CBS ITT "
+    "GE RJR KKR UAL TWA RTZ ICI BHP LME CBT CME NYMEX API"
+)
+KNOWN_ACRONYMS = frozenset(_ACRONYMS.split())
+_VOWELS = frozenset("aeiouy")
+_LETTERS = re.compile(r"[^\W\d_][^\W_]*")
+
+
 def tidy_title(title: str) -> str:
-    """Newswire titles often come in capitals; give them ordinary capitalization."""
+    """Newswire titles often come in capitals; give those ordinary capitalization, keeping
+    acronyms ("BP", "OPEC", "U.S.") and ordinals ("3rd"). Any other title is left as written."""
     title = " ".join(title.split())
     letters = [c for c in title if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) / len(letters) > 0.9 and len(letters) > 3:
-        title = title.title()
+        title = " ".join(_capitalized(word) for word in title.split(" "))
     return title
+
+
+def _capitalized(word: str) -> str:
+    core = word.strip("\"'()[]<>,;:!?")
+    if (
+        core.upper() in KNOWN_ACRONYMS
+        or "." in core.rstrip(".")
+        or (core.isalpha() and len(core) <= 4 and not _VOWELS & set(core.lower()))
+    ):
+        return word
+    if core[:1].isdigit():  # 3RD, 1987-88
+        return word.lower()
+    return _LETTERS.sub(lambda m: m.group()[0].upper() + m.group()[1:].lower(), word)

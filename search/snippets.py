@@ -7,19 +7,42 @@ import re
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-_WORD = re.compile(r"-?\w+", re.UNICODE)
-_OPERATORS = {"and", "or", "not", "to"}
+from search.facets import BadParameter
+
 SNIPPET_LENGTH = 260
 
 
 def query_terms(query: str) -> list[str]:
-    """The words a reader searched for (not operators, not excluded -words)."""
-    terms = []
-    for word in _WORD.findall(query or ""):
-        if word.startswith("-") or word.lower() in _OPERATORS or len(word) < 2:
-            continue
-        terms.append(word.lower())
+    """The words a reader searched for: not operators, field names or excluded words."""
+    from search.engines import reader_query
+
+    try:
+        tree = reader_query.parse(query or "")
+    except BadParameter:
+        return []
+    terms, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, reader_query.Words):
+            terms.extend(t.lower() for t in node.tokens if len(t) >= 2)
+        elif isinstance(node, reader_query.Node) and node.op != "not":
+            stack.extend(reversed(node.children))
     return list(dict.fromkeys(terms))
+
+
+def highlighted(text: str, terms: list[str], first: int = 1) -> tuple[str, int]:
+    """The text escaped, each searched word in it marked `<mark class="hit" id="hit-N">`
+    from N = `first`; and the next N."""
+    pattern = _pattern(_stems(terms))
+    if pattern is None:
+        return escape(text), first
+    pieces, position, number = [], 0, first
+    for match in pattern.finditer(text):
+        pieces.append(escape(text[position : match.start()]))
+        pieces.append(f'<mark class="hit" id="hit-{number}">{escape(match.group())}</mark>')
+        position, number = match.end(), number + 1
+    pieces.append(escape(text[position:]))
+    return "".join(pieces), number
 
 
 def _stems(terms: list[str]) -> list[str]:
@@ -89,3 +112,11 @@ def _densest(starts: list[int], length: int) -> int:
         if end - i > most:
             best, most = begin, end - i
     return best
+
+
+def marker(query: str):
+    """Marks the words of this query in article text (archive.markup.register_marker)."""
+    terms = query_terms(query)
+    if not terms:
+        return None
+    return lambda text, first: highlighted(text, terms, first)

@@ -274,3 +274,20 @@ def test_a_machine_that_refuses_a_lower_priority_still_imports(write_jsonl, sett
     out = io.StringIO()
     call_command("import_articles", str(write_jsonl([record(1)])), stdout=out)
     assert "Imported 1 article" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "written, shown",
+    [
+        ("BP OIL RAISES OPERATING PROFIT", "BP Oil Raises Operating Profit"),
+        ("EARLY MARCH OPEC OUTPUT", "Early March OPEC Output"),
+        ("REGAN DEPARTURE MAKES 3RD VOLCKER TERM", "Regan Departure Makes 3rd Volcker Term"),
+        ("U.S. TRADE DEFICIT WIDENS", "U.S. Trade Deficit Widens"),
+        ("CPC INTERNATIONAL <CPC> SETS DIVIDEND", "CPC International <CPC> Sets Dividend"),
+        ("Bp Oil raises profit", "Bp Oil raises profit"),  # not in capitals: left as written
+    ],
+)  # fmt: skip
+def test_headlines_in_capitals_keep_acronyms_and_ordinals(written, shown):
+    from archive.text import tidy_title
+
+    assert tidy_title(written) == shown

@@ -15,7 +15,7 @@ from haystack.query import SearchQuerySet
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.models import Article, Entity
+from archive.models import Article, Entity, Mention
 from search.facets import BY_NAME, FACET_NAMES
 from search.network import entity_profile
 from search.query import (
@@ -412,3 +412,23 @@ def test_each_result_lists_the_chosen_entities_first(client):
     assert len(shown) == 6 and not any(m.chosen for m in shown[1:])
     page = client.get("/", {"person": last.pk}).content.decode()
     assert "chip-chosen" in page and article.title in page
+
+
+def test_an_article_opened_from_a_search_marks_its_words_and_keeps_the_search(client):
+    article = make_article(
+        "Strike in Lisbon",
+        "Dockers strike in Lisbon. The strike spread; Helena Moura spoke of strikes.",
+        person=("Helena Moura",),
+    )
+    Mention.objects.filter(article=article).update(offsets=[[45, 57]])
+    search_query = "q=strike+-dockers&place_op=or"
+    page = client.get(article.get_absolute_url(), {"search": search_query}).content.decode()
+    assert page.count('<mark class="hit"') == 3  # strike, strike, strikes; not the -word
+    assert 'id="hit-1"' in page and 'id="hit-3"' in page and "3 matches" in page
+    assert ">Dockers<" not in page
+    moura = Entity.objects.get(name="Helena Moura")
+    # The mention in the text, like the list beside it, keeps the search.
+    expected = f"{moura.get_absolute_url()}?search=q%3Dstrike%2B-dockers%26place_op%3Dor"
+    assert page.count(expected) == 2
+    plain = client.get(article.get_absolute_url()).content.decode()
+    assert "<mark" not in plain and "matches" not in plain
