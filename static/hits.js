@@ -1,7 +1,7 @@
 // Steps through the searched words marked in an article (<mark class="hit" id="hit-N">).
 // Without JavaScript the links still go to the first match.
 (function () {
-  const bar = document.querySelector(".hits");
+  const bar = document.querySelector(".hit-steps");
   if (!bar) return;
   const total = Number(bar.dataset.hits);
   const at = bar.querySelector(".hit-at");

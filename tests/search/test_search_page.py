@@ -432,3 +432,13 @@ def test_an_article_opened_from_a_search_marks_its_words_and_keeps_the_search(cl
     assert page.count(expected) == 2
     plain = client.get(article.get_absolute_url()).content.decode()
     assert "<mark" not in plain and "matches" not in plain
+
+
+def test_the_search_page_has_a_heading_a_telling_title_and_skip_links(client, people):
+    moura = Entity.objects.get(name="Helena Moura")
+    page = client.get("/", {"q": "strike", "person": moura.pk}).content.decode()
+    assert "<title>“strike”, 1 filter: 1 article · Article archive</title>" in page
+    assert '<h1 class="visually-hidden">Search results for “strike”</h1>' in page
+    assert 'href="#results">Skip to results' in page and 'id="results"' in page
+    assert 'href="#facets">Skip to filters' in page and 'id="facets"' in page
+    assert "<title>All articles: 5 articles" in client.get("/").content.decode()
