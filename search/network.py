@@ -29,6 +29,13 @@ DEFAULT_SIZE = 30
 MAX_SIZE = 100
 # A network's drawing shows this many of the strongest links (the API and the list give all).
 DRAWN_EDGES = 60
+# The share of a network's places split evenly among the kinds shown.
+KIND_SHARE = 0.5
+# The drawing, in the SVG's own units: its width, its least height, and its labels.
+WIDTH, HEIGHT, MARGIN = 1000, 700, 10
+LABEL_SIZE = 14  # static/archive.css: .network-node text
+LABEL_CHAR = 0.62 * LABEL_SIZE  # a wide estimate of a character's width
+LABEL_CHARS = 28  # longer names are cut (templates/search/network.html)
 NEW_CONNECTION_DAYS = 90
 DATE_FIELD = "published"
 
@@ -80,6 +87,7 @@ class Network:
     articles: int
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
+    height: int = HEIGHT  # of the drawing, grown so that no two labels overlap
 
     def as_dict(self) -> dict:
         return {
@@ -119,7 +127,8 @@ def network(params: SearchParams, size: int = DEFAULT_SIZE, kinds=ENTITY_FACETS)
     counted.sort(key=lambda row: (-row[0], int(row[2])))
     names = display_names({kind: {term for _, k, term in counted if k == kind} for kind in kinds})
     # An entity deleted since the last index update has no name: it is left out.
-    top = [(n, kind, term) for n, kind, term in counted if term in names[kind]][:size]
+    named = [(n, kind, term) for n, kind, term in counted if term in names[kind]]
+    top = _with_every_kind(named, size, kinds)
     result = Network(params, size, tuple(kinds), engine.count(query))
     matrix = engine.comentions(query, [(kind, term) for _, kind, term in top])
     for _, kind, term in top:
@@ -142,6 +151,18 @@ def network(params: SearchParams, size: int = DEFAULT_SIZE, kinds=ENTITY_FACETS)
     return result
 
 
+def _with_every_kind(counted: list, size: int, kinds) -> list:
+    """The `size` most named, each kind keeping a share (KIND_SHARE of the places) when it
+    has that many: the top 30 for "oil" would otherwise hold places and organizations only."""
+    share = int(size * KIND_SHARE / len(kinds)) if len(kinds) > 1 else 0
+    kept = []
+    for kind in kinds:
+        kept += [row for row in counted if row[1] == kind][:share]
+    chosen = set(kept)
+    kept += [row for row in counted if row not in chosen][: size - len(kept)]
+    return sorted(kept, key=lambda row: (-row[0], int(row[2])))
+
+
 def pair_url(params: SearchParams, a: int, b: int) -> str:
     query = params.first_page.querydict()
     query["a"], query["b"] = str(a), str(b)
@@ -149,8 +170,10 @@ def pair_url(params: SearchParams, a: int, b: int) -> str:
 
 
 def lay_out(result: Network) -> None:
-    """Positions (0-1000 by 0-700) from a few hundred force-directed steps: linked entities
-    pull together, all push apart. Deterministic: the same search draws the same picture."""
+    """Positions from a few hundred force-directed steps (linked entities pull together, all
+    push apart, and a weak pull to the middle keeps unlinked groups from the corners), then
+    moved apart until no circle or label covers another, inside a drawing WIDTH wide and as
+    tall as that needs. Deterministic: the same search draws the same picture."""
     nodes = result.nodes
     if not nodes:
         return
@@ -170,21 +193,63 @@ def lay_out(result: Network) -> None:
         distance = np.maximum(np.linalg.norm(delta, axis=2), 1e-3)
         push = ideal**2 / distance**2
         pull = weight * distance / ideal
-        force = ((push - pull)[:, :, None] * delta).sum(axis=1)
+        force = ((push - pull)[:, :, None] * delta).sum(axis=1) - 0.05 * pos
         length = np.maximum(np.linalg.norm(force, axis=1), 1e-9)
         pos += force / length[:, None] * np.minimum(length, step)[:, None]
         step *= 0.985
+    peak = max(node.count for node in nodes) or 1
+    radius = np.array([5 + 20 * float(np.sqrt(node.count / peak)) for node in nodes])
+    label = np.array([min(len(node.name), LABEL_CHARS) * LABEL_CHAR / 2 + 2 for node in nodes])
+    half = np.maximum(radius, label)  # each node's box: circle above, label below
+    above, below = radius + 2, radius + LABEL_SIZE + 6
     low, high = pos.min(axis=0), pos.max(axis=0)
     span = np.where(high - low > 1e-9, high - low, 1)
-    pos = (pos - low) / span
-    peak = max(node.count for node in nodes) or 1
-    for node, (x, y) in zip(nodes, pos, strict=True):
-        node.x, node.y = 90 + 820 * float(x), 50 + 600 * float(y)
-        node.radius = 5 + 20 * float(np.sqrt(node.count / peak))
+    unit = (pos - low) / span
+    x = MARGIN + half + unit[:, 0] * (WIDTH - 2 * (MARGIN + half))
+    y = MARGIN + above + unit[:, 1] * (HEIGHT - 2 * MARGIN - above - below)
+    x, y = _apart(x, y, half, above, below)
+    result.height = int(max(HEIGHT, float((y + below).max()) + MARGIN))
+    for i, node in enumerate(nodes):
+        node.x, node.y, node.radius = float(x[i]), float(y[i]), float(radius[i])
     strongest = max((e.count for e in result.edges), default=1)
     for edge in result.edges[:DRAWN_EDGES]:
         edge.drawn = True
         edge.width = 1 + 7 * edge.count / strongest
+
+
+def _apart(x, y, half, above, below):
+    """Each node's box ([x - half, x + half] by [y - above, y + below]) placed, largest
+    first, where the layout put it or, if that covers a box already placed, at the nearest
+    spot beside, above or below one of them; x stays inside the width, y may grow downwards
+    (a spot below every box is always free)."""
+    placed: list[int] = []
+    x, y = x.copy(), y.copy()
+    for i in sorted(range(len(x)), key=lambda i: (-half[i] * above[i], i)):
+        if placed:
+            px, py = x[placed], y[placed]
+            ph, pa, pb = half[placed], above[placed], below[placed]
+            cx = np.concatenate(
+                ([x[i]], px + ph + half[i], px - ph - half[i], [x[i]] * 2 * len(placed))
+            )
+            cy = np.concatenate(
+                ([y[i]], [y[i]] * 2 * len(placed), py + pb + above[i], py - pa - below[i])
+            )
+            cx = np.clip(cx, MARGIN + half[i], WIDTH - MARGIN - half[i])
+            cy = np.maximum(cy, MARGIN + above[i])
+            across = (ph[None, :] + half[i]) - np.abs(cx[:, None] - px[None, :])
+            down = np.minimum(cy[:, None] + below[i], (py + pb)[None, :]) - np.maximum(
+                cy[:, None] - above[i], (py - pa)[None, :]
+            )
+            free = ~((across > 0) & (down > 0)).any(axis=1)
+            if free.any():
+                distance = np.where(free, (cx - x[i]) ** 2 + (cy - y[i]) ** 2, np.inf)
+                best = int(np.argmin(distance))
+                x[i], y[i] = cx[best], cy[best]
+            else:
+                x[i] = min(max(x[i], MARGIN + half[i]), WIDTH - MARGIN - half[i])
+                y[i] = float((py + pb).max()) + above[i]
+        placed.append(i)
+    return x, y
 
 
 # Two entities over time

@@ -79,3 +79,56 @@ def test_name_list_with_a_misspelling_and_an_unknown_name(page, live_server, arc
     expect(lisbon_row.locator("td.count")).to_have_text(str(lisbon))
     expect(page.locator("table.matrix")).to_be_visible()
     shot(page, "name-list")
+
+
+@pytest.fixture
+def crowded():
+    for n in range(40):
+        make_article(
+            f"Oil report {n}",
+            f"Oil report {n}.",
+            person=(f"Petroleum Analyst Number {n % 9}",),
+            place=(f"Northern Oilfield {n % 6}",),
+            organization=(
+                f"International Petroleum Trading Company {n % 25}",
+                f"Gulf Refining Consortium {n % 12}",
+            ),
+        )
+
+
+def test_network_labels_never_overlap_at_desktop_width(page, live_server, crowded):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + "/network/?q=oil&size=40")
+    expect(page.locator(".network-node")).to_have_count(40)
+    drawn = page.evaluate(
+        """() => {
+          const svg = document.querySelector('figure.network svg');
+          const box = (el) => {
+            const b = el.getBBox();
+            return [b.x, b.y, b.x + b.width, b.y + b.height];
+          };
+          return {
+            view: [svg.viewBox.baseVal.width, svg.viewBox.baseVal.height],
+            nodes: [...svg.querySelectorAll('.network-node')].map((a) => ({
+              label: box(a.querySelector('text')), circle: box(a.querySelector('circle')) })),
+          };
+        }"""
+    )
+    shot(page, "network-crowded")
+
+    def overlap(a, b):
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    width, height = drawn["view"]
+    nodes = drawn["nodes"]
+    for i, a in enumerate(nodes):
+        for shape in (a["label"], a["circle"]):
+            left, top, right, bottom = shape
+            assert left >= 0 and top >= 0 and right <= width and bottom <= height
+        for b in nodes[i + 1 :]:
+            assert not overlap(a["label"], b["label"])
+            assert not overlap(a["label"], b["circle"]) and not overlap(b["label"], a["circle"])
+    kinds = page.evaluate(
+        "() => [...document.querySelectorAll('.network-node')].map((a) => a.classList[1])"
+    )
+    assert {"node-person", "node-place", "node-organization"} <= set(kinds)

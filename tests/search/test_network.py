@@ -11,6 +11,7 @@ from itertools import combinations
 
 import pytest
 from django.db.models import Count
+from django.http import QueryDict
 
 from archive.curation import merge_entities
 from archive.models import Article, Entity, Mention
@@ -346,3 +347,52 @@ def test_entity_page_lists_connections_and_new_ones(client, archive):
     fresh = client.get(f"/entities/{moura.pk}/").context["new_connections"]
     names = [c.entity.name for c in fresh]
     assert "Bruno Teles" in names and "Lisbon" not in names
+
+
+@pytest.fixture
+def crowded():
+    """Sixty organizations with long names, a few places, and people named less often."""
+    for n in range(60):
+        make_article(
+            f"Oil report {n}",
+            person=(f"Analyst {n % 7}",) if n % 4 == 0 else (),
+            place=(f"Oilfield {n % 5}",),
+            organization=(
+                f"International Petroleum Trading Company {n}",
+                f"Gulf Refining Consortium {n % 20}",
+            ),
+        )
+
+
+def _boxes(result):
+    """Each node's circle and label as the page draws them (search/network.py's estimate)."""
+    from search.network import LABEL_CHAR, LABEL_CHARS, LABEL_SIZE
+
+    for node in result.nodes:
+        half = max(node.radius, min(len(node.name), LABEL_CHARS) * LABEL_CHAR / 2)
+        yield node, (node.x - half, node.y - node.radius, node.x + half,
+                     node.y + node.radius + LABEL_SIZE + 4)  # fmt: skip
+
+
+def test_a_crowded_network_draws_no_label_over_another_inside_the_drawing(crowded):
+    from search.network import WIDTH, lay_out, network
+
+    result = network(parse_params(QueryDict("q=oil")), size=60)
+    lay_out(result)
+    boxes = list(_boxes(result))
+    for (a, box_a), (b, box_b) in combinations(boxes, 2):
+        apart = (box_a[2] <= box_b[0] or box_b[2] <= box_a[0]
+                 or box_a[3] <= box_b[1] or box_b[3] <= box_a[1])  # fmt: skip
+        assert apart, (a.name, b.name)
+    assert all(box[0] >= 0 and box[2] <= WIDTH and box[1] >= 0 for _, box in boxes)
+    assert all(box[3] <= result.height for _, box in boxes)
+
+
+def test_every_kind_has_a_share_of_the_network(crowded):
+    from search.network import network
+
+    result = network(parse_params(QueryDict("q=oil")), size=30)
+    kinds = [node.kind for node in result.nodes]
+    # Organizations alone fill the top 30 by count; people and places keep their share.
+    assert kinds.count("person") == 5 and kinds.count("place") == 5
+    assert len(kinds) == 30
