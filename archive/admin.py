@@ -284,10 +284,10 @@ class EntityAdmin(ActionsNeedPermission, admin.ModelAdmin):
         if form.is_valid():
             survivor = form.cleaned_data["survivor"]
             others = [e for e in queryset if e.pk != survivor.pk]
-            curation.merge_entities(survivor, others, user=request.user)
+            records = curation.merge_entities(survivor, others, user=request.user)
             names = ", ".join(e.name for e in others)
             self.log_change(request, survivor, f"Merged {names} into it.")
-            self.message_user(request, f"Merged {names} into {survivor.name}.")
+            self.message_user(request, merged_message(request, records, names, survivor.name))
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -360,9 +360,10 @@ class EntityAdmin(ActionsNeedPermission, admin.ModelAdmin):
                 self.message_user(request, "Choose which entity to keep.", messages.ERROR)
             else:
                 other = second if survivor is first else first
-                curation.merge_entities(survivor, [other], user=request.user)
+                records = curation.merge_entities(survivor, [other], user=request.user)
                 self.log_change(request, survivor, f"Merged {other.name} into it.")
-                self.message_user(request, f"Merged {other.name} into {survivor.name}.")
+                message = merged_message(request, records, other.name, survivor.name)
+                self.message_user(request, message)
         else:
             curation.dismiss_pair(first, second, user=request.user)
             self.message_user(request, f"{first.name} and {second.name} stay apart.")
@@ -399,6 +400,18 @@ class BlockedNameAdmin(ActionsNeedPermission, admin.ModelAdmin):
         else:
             blocked = curation.block_name(obj.name, obj.kind, user=request.user)
             obj.pk = blocked.pk
+
+
+def undo_url(record_ids) -> str:
+    return reverse("admin:archive_mergerecord_undo") + "?ids=" + ",".join(map(str, record_ids))
+
+
+def merged_message(request, records: list[MergeRecord], names: str, survivor: str):
+    """ "Merged … into …", with a link that undoes it for a curator who may."""
+    if not records or not request.user.has_perm("archive.delete_mergerecord"):
+        return f"Merged {names} into {survivor}."
+    link = undo_url(r.pk for r in records)
+    return format_html('Merged {} into {}. <a href="{}">Undo</a>', names, survivor, link)
 
 
 @admin.register(MergeRecord)
@@ -444,14 +457,49 @@ class MergeRecordAdmin(ActionsNeedPermission, admin.ModelAdmin):
 
     @admin.action(description="Undo selected merges", permissions=["delete"])
     def undo(self, request, queryset):
-        for record in list(queryset):
+        self._undo(request, list(queryset))
+
+    def _undo(self, request, records: list[MergeRecord]) -> list[Entity]:
+        restored = []
+        for record in records:
             try:
-                restored = curation.undo_merge(record)
+                entity = curation.undo_merge(record)
             except curation.CurationError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
                 continue
-            self.log_addition(request, restored, f"Restored from a merge into {record.survivor}.")
-            self.message_user(request, f"Restored {restored.name}.")
+            self.log_addition(request, entity, f"Restored from a merge into {record.survivor}.")
+            self.message_user(request, f"Restored {entity.name}.")
+            restored.append(entity)
+        return restored
+
+    def get_urls(self):
+        undo = self.admin_site.admin_view(self.undo_view)
+        return [path("undo/", undo, name="archive_mergerecord_undo"), *super().get_urls()]
+
+    def undo_view(self, request):
+        """What undoing these merges gives back (GET), and undoing them (POST)."""
+        if not self.has_delete_permission(request):
+            raise PermissionDenied
+        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()]
+        records = list(MergeRecord.objects.filter(pk__in=ids).select_related("survivor"))
+        if request.method == "POST" and records:
+            restored = self._undo(request, records)
+            if len(restored) == 1:
+                return HttpResponseRedirect(
+                    reverse("admin:archive_entity_change", args=[restored[0].pk])
+                )
+            return HttpResponseRedirect(reverse("admin:archive_entity_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Undo merge",
+            "opts": self.model._meta,
+            "records": records,
+        }
+        return TemplateResponse(request, "admin/archive/mergerecord/undo.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {"undo_url": undo_url([object_id])} if self.has_delete_permission(request) else {}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
 
 @admin.register(DismissedPair)

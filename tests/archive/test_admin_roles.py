@@ -399,3 +399,41 @@ def test_a_viewer_refused_a_curators_page_leaves_a_line_not_a_traceback(client, 
     forbidden = [r for r in caplog.records if getattr(r, "status_code", None) == 403]
     assert forbidden and all(r.exc_info is None for r in forbidden)
     assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_merge_says_what_it_did_and_undoes_from_its_message(client, newsroom, role):
+    merger = User.objects.create_user("merger", password="a long passphrase", is_staff=True)
+    merger.groups.add(Group.objects.get(name=CURATORS))
+    client.force_login(merger)
+    survivor, other = entity("Helena Moura"), entity("H. Moura")
+    response = post_action(client, "entity", "merge", [survivor.pk, other.pk])
+    assert response.status_code == 200  # the form: which one to keep, with counts
+    response = client.post(
+        reverse("admin:archive_entity_changelist"),
+        {"action": "merge", "_selected_action": [survivor.pk, other.pk], "apply": "1",
+         "survivor": survivor.pk},
+        follow=True,
+    )  # fmt: skip
+    message = next(iter(response.context["messages"])).message
+    record = MergeRecord.objects.get(old_id=other.pk)
+    link = f"{reverse('admin:archive_mergerecord_undo')}?ids={record.pk}"
+    assert f'Merged H. Moura into Helena Moura. <a href="{link}">Undo</a>' == message
+    record_page = client.get(reverse("admin:archive_mergerecord_change", args=[record.pk]))
+    assert "Undo this merge" in record_page.content.decode()
+
+    client.logout()
+    login(client, role)
+    confirm = client.get(link)
+    if not MAY_CHANGE[role]:
+        assert confirm.status_code in {302, 403}
+        assert client.post(link).status_code in {302, 403}
+        assert not Entity.objects.filter(pk=other.pk).exists()
+        return
+    assert "H. Moura</strong> (Person) leaves" in confirm.content.decode()
+    assert "taking back 1 article." in confirm.content.decode()
+    assert Entity.objects.filter(pk=other.pk).count() == 0  # asking changes nothing
+    done = client.post(link)
+    assert done.status_code == 302 and entity("H. Moura").pk == other.pk
+    assert entity("H. Moura").mentions.count() == 1
+    assert "nothing to undo" in client.get(link).content.decode()

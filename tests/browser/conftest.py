@@ -17,7 +17,7 @@ HOSTILE = '<img src=x onerror="window.__pwned = 1">'
 
 NEEDS_CHROMIUM = pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
-    reason="Chromium is not installed (make test-browser or .ci/run installs it)",
+    reason="Chromium is not installed (apt-get install chromium, as .ci/run does)",
 )
 
 
