@@ -315,12 +315,31 @@ class EntityAdmin(ActionsNeedPermission, admin.ModelAdmin):
         permissions=["delete"],
     )
     def block(self, request, queryset):
-        names = []
+        entities = list(queryset)
+        effects = curation.block_effects(entities)
+        if "apply" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Block names",
+                "opts": self.model._meta,
+                "rows": [(e, effects.get(e.pk, 0)) for e in entities],
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/archive/entity/block.html", context)
         self.log_deletions(request, queryset)
-        for entity in list(queryset):
-            curation.block_entity(entity, user=request.user)
-            names.append(entity.name)
-        self.message_user(request, f"Blocked {', '.join(names)}.")
+        blocked = [curation.block_entity(entity, user=request.user) for entity in entities]
+        names = ", ".join(e.name for e in entities)
+        articles = sum(effects.values())
+        text = f"Blocked {names}: taken out of {articles} article{'s' * (articles != 1)}."
+        if request.user.has_perm("archive.delete_blockedname"):
+            link = (
+                reverse("admin:archive_blockedname_unblock")
+                + "?ids="
+                + ",".join(str(b.pk) for b in blocked)
+            )
+            text = format_html('{} <a href="{}">Undo</a>', text, link)
+        self.message_user(request, text)
+        return None
 
     # Suggested duplicates
 
@@ -400,6 +419,42 @@ class BlockedNameAdmin(ActionsNeedPermission, admin.ModelAdmin):
         else:
             blocked = curation.block_name(obj.name, obj.kind, user=request.user)
             obj.pk = blocked.pk
+
+    actions = ["unblock"]
+
+    @admin.action(
+        description="Unblock selected names and give back what blocking took",
+        permissions=["delete"],
+    )
+    def unblock(self, request, queryset):
+        self._unblock(request, list(queryset))
+
+    def _unblock(self, request, names: list[BlockedName]) -> None:
+        for blocked in names:
+            restored = curation.unblock(blocked)
+            back = ", ".join(e.name for e in restored) or "nothing to give back"
+            self.message_user(request, f"Unblocked {blocked.name}: {back}.")
+
+    def get_urls(self):
+        unblock = self.admin_site.admin_view(self.unblock_view)
+        return [path("unblock/", unblock, name="archive_blockedname_unblock"), *super().get_urls()]
+
+    def unblock_view(self, request):
+        """What unblocking gives back (GET), and unblocking (POST)."""
+        if not self.has_delete_permission(request):
+            raise PermissionDenied
+        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()]
+        names = list(BlockedName.objects.filter(pk__in=ids))
+        if request.method == "POST" and names:
+            self._unblock(request, names)
+            return HttpResponseRedirect(reverse("admin:archive_entity_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Undo blocking",
+            "opts": self.model._meta,
+            "names": [(b, [(i["name"], len(i["mentions"])) for i in b.removed]) for b in names],
+        }
+        return TemplateResponse(request, "admin/archive/blockedname/unblock.html", context)
 
 
 def undo_url(record_ids) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from archive.extraction import ExtractedEntity, union_offsets
 from archive.models import (
@@ -200,12 +200,65 @@ def block_name(name: str, kind: str = "", user=None) -> BlockedName:
     blocked = BlockedName.objects.filter(key=key, kind=kind).first()
     if blocked is None:
         blocked = BlockedName(name=" ".join(name.split()), kind=kind, created_by=user)
-        blocked.save()
     entities = Entity.objects.filter(key=key)
-    for entity in entities.filter(kind=kind) if kind else entities:
+    entities = list(entities.filter(kind=kind) if kind else entities)
+    # Kept so that `unblock` can give back what blocking took.
+    blocked.removed = [*blocked.removed, *(_snapshot(entity) for entity in entities)]
+    blocked.save()
+    for entity in entities:
         detach_entity(entity)
         entity.delete()
     return blocked
+
+
+def _snapshot(entity: Entity) -> dict:
+    return {
+        "id": entity.pk,
+        "name": entity.name,
+        "kind": entity.kind,
+        "aliases": entity.aliases,
+        "curated": entity.curated,
+        "mentions": [
+            list(m) for m in entity.mentions.values_list("article_id", "count", "offsets")
+        ],
+    }
+
+
+def block_effects(entities: Iterable[Entity]) -> dict[int, int]:
+    """How many articles blocking each entity would take it out of."""
+    counts = Mention.objects.filter(entity__in=list(entities)).values_list("entity_id")
+    return dict(counts.annotate(n=Count("article_id", distinct=True)).values_list("entity_id", "n"))
+
+
+@transaction.atomic
+def unblock(blocked: BlockedName) -> list[Entity]:
+    """Let the name be extracted again and give back the entities and mentions blocking it
+    removed (in the articles that still exist; an entity of that name and kind made since
+    takes the mentions instead)."""
+    restored = []
+    for item in blocked.removed:
+        entity = Entity.objects.filter(kind=item["kind"], key=normalize_key(item["name"])).first()
+        if entity is None:
+            free = not Entity.objects.filter(pk=item["id"]).exists()
+            entity = Entity(
+                pk=item["id"] if free else None,
+                name=item["name"],
+                kind=item["kind"],
+                aliases=item["aliases"],
+                curated=item["curated"],
+            )
+            entity.save()
+        mentions = {article: (count, offsets) for article, count, offsets in item["mentions"]}
+        live = set(Article.objects.filter(pk__in=mentions).values_list("pk", flat=True))
+        live -= set(entity.mentions.values_list("article_id", flat=True))
+        Mention.objects.bulk_create(
+            Mention(article_id=a, entity=entity, count=mentions[a][0], offsets=mentions[a][1])
+            for a in sorted(live)
+        )
+        _announce(live)  # bulk_create sends no signals
+        restored.append(entity)
+    blocked.delete()
+    return restored
 
 
 def block_entity(entity: Entity, user=None) -> BlockedName:

@@ -159,6 +159,13 @@ class BlockedName(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    removed = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="What blocking removed, for undo: [{id, name, kind, aliases, curated, "
+        "mentions: [[article, count, offsets]]}].",
+    )
 
     class Meta:
         ordering = ["name"]

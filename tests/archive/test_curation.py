@@ -101,7 +101,7 @@ def test_undo_merge_restores_the_entity_and_its_articles(newsroom, curator):
 
 
 def test_block_removes_the_name_and_extraction_never_returns_it(newsroom, curator):
-    run_action(curator, "block", [entity("Lisbon")])
+    run_action(curator, "block", [entity("Lisbon")], apply="1")
     assert "Lisbon" not in facet(curator, "place")
     assert BlockedName.objects.filter(key="lisbon", kind="place").exists()
     make_article("Lisbon again", "Protesters marched through Lisbon and Porto on Sunday.")
@@ -198,7 +198,7 @@ def test_sample_article_keeps_its_corrections_after_reextraction(shared_data, cu
     import_paths([sample], workers=1)
     change_entity(curator, Entity.objects.get(name="Kanashenkov"), name="Igor Kanashenkov")
     change_entity(curator, Entity.objects.get(name="Security Service of Ukraine"), kind="place")
-    run_action(curator, "block", [Entity.objects.get(name="Foreign Ministry")])
+    run_action(curator, "block", [Entity.objects.get(name="Foreign Ministry")], apply="1")
 
     article = Article.objects.get()
     curator.post(
@@ -226,3 +226,28 @@ def test_kind_changed_on_an_article_page_merges_into_the_twin_of_that_kind(curat
     assert sines.kind == "place" and sines.mentions.count() == 2
     assert article.mentions.get().count == 2  # both mentions, one row
     assert facet(curator, "place") == {"Sines": 2} and facet(curator, "organization") == {}
+
+
+def test_block_says_what_it_takes_and_its_undo_gives_it_back(newsroom, curator):
+    lisbon = entity("Lisbon")
+    articles = sorted(lisbon.mentions.values_list("article_id", flat=True))
+    confirm = run_action(curator, "block", [lisbon])
+    assert confirm.status_code == 200
+    assert f"Lisbon</strong> (Place): taken out of {len(articles)} articles" in (
+        confirm.content.decode()
+    )
+    assert Entity.objects.filter(pk=lisbon.pk).exists()  # nothing done yet
+    done = run_action(curator, "block", [lisbon], apply="1")
+    assert done.status_code == 302 and not Entity.objects.filter(name="Lisbon").exists()
+    assert "Lisbon" not in facet(curator, "place")
+    blocked = BlockedName.objects.get(name="Lisbon")
+    undo = f"{reverse('admin:archive_blockedname_unblock')}?ids={blocked.pk}"
+    listing = curator.get(reverse("admin:archive_entity_changelist"))
+    message = next(iter(listing.context["messages"]))
+    assert f'<a href="{undo}">Undo</a>' in message.message
+    assert "Lisbon</strong>: Lisbon back in 2 articles" in curator.get(undo).content.decode()
+    assert curator.post(undo).status_code == 302
+    back = entity("Lisbon")
+    assert back.pk == lisbon.pk and not BlockedName.objects.filter(name="Lisbon").exists()
+    assert sorted(back.mentions.values_list("article_id", flat=True)) == articles
+    assert facet(curator, "place")["Lisbon"] == len(articles)

@@ -54,7 +54,11 @@ def test_merge_removal_and_block_hold_through_reextraction(live_server, war_repo
     page.locator("tr", has_text="Porto").locator("input.action-select").check()
     page.select_option("select[name=action]", "block")
     page.click("button[name=index]")
+    # It says what it will change first, and can be undone from its message after.
+    expect(page.locator(".block-effects")).to_contain_text("Porto (Place): taken out of")
+    page.get_by_role("button", name="Block").click()
     expect(page.locator(".messagelist")).to_contain_text("Blocked Porto")
+    expect(page.locator(".messagelist a", has_text="Undo")).to_be_visible()
 
     dock = Article.objects.get(title="Dock talks")
     page.goto(live_server.url + f"/admin/archive/article/{dock.pk}/change/")
