@@ -118,6 +118,31 @@ def read_paths(paths: Iterable[str | Path]) -> Iterator[Record]:
         yield from read_file(path)
 
 
+def count_records(paths: Iterable[str | Path]) -> int | None:
+    """How many records `read_paths` will give, where that is cheap to know: a file each for
+    text and HTML, a line each for JSON Lines (read once, by blocks); None when a web
+    archive or a compressed file is among them."""
+    found = find_files(paths)
+    total = len(found.missing)
+    for path in found.files:
+        kind = format_of(path)
+        if kind in {"text", "html"} or kind is None:
+            total += 1
+        elif kind == "jsonl" and path.suffix.lower() != ".gz":
+            try:
+                with open(path, "rb") as handle:
+                    lines = sum(
+                        block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b"")
+                    )
+                    handle.seek(max(handle.tell() - 1, 0))
+                    total += lines + (handle.read(1) not in (b"\n", b""))
+            except OSError:
+                total += 1  # read_file reports it
+        else:
+            return None
+    return total
+
+
 def read_file(path: Path) -> Iterator[Record]:
     kind = format_of(path)
     if kind is None:

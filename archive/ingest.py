@@ -86,6 +86,7 @@ def import_records(
     workers: int | None = None,
     on_bad: Callable[[BadRecord], None] | None = None,
     on_progress: Callable[[ImportReport], None] | None = None,
+    on_stored: Callable[[ImportReport], None] | None = None,
     job_id: int | None = None,
     store_batch: int = STORE_BATCH,
     index_batch: int = INDEX_BATCH,
@@ -94,7 +95,8 @@ def import_records(
 ) -> ImportReport:
     """Import these records (from `read_paths`, a web archive, fetched pages) as articles.
 
-    `on_progress` hears of every record read, with the report so far. Setting `stop` (a
+    `on_progress` hears of every record read, with the report so far; `on_stored` of every
+    batch stored (records read run ahead of those stored by the NER's look-ahead). Setting `stop` (a
     cancelled job) raises `Cancelled` within a moment, once what was stored is indexed; so
     does an exception `on_progress` raises. `index_each_batch` (small imports: a feed poll,
     a list of URLs) indexes each store batch as it is committed, with the index's record of
@@ -132,6 +134,8 @@ def import_records(
         for batch in batches:
             check(stop)
             stored = _store_and_report(batch, report, job_id, known_entities, index_each_batch)
+            if on_stored:
+                on_stored(report)
             if not index_each_batch:
                 unannounced += stored
             if len(unannounced) >= index_batch:

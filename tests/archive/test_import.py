@@ -291,3 +291,31 @@ def test_headlines_in_capitals_keep_acronyms_and_ordinals(written, shown):
     from archive.text import tidy_title
 
     assert tidy_title(written) == shown
+
+
+def test_the_import_counts_records_done_against_a_known_total_and_lists_bad_ones_after(
+    tmp_path, write_jsonl
+):
+    import io
+
+    from django.core.management import call_command
+
+    from archive.importers import count_records
+
+    good = [{"title": f"Note {n}", "body": f"Harbor note number {n}."} for n in range(5)]
+    bad = [f"{{broken {n}" for n in range(12)]
+    path = write_jsonl(good + bad)
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "a.txt").write_text("A short note about the harbor.")
+    assert count_records([path]) == 17
+    assert count_records([path, tmp_path / "more"]) == 18
+    assert count_records([tmp_path / "x.warc"]) == 1  # missing: one bad record
+    listing, err, out = tmp_path / "bad.txt", io.StringIO(), io.StringIO()
+    call_command("import_articles", str(path), bad_records=listing, stdout=out, stderr=err)
+    assert "Imported 5 articles" in out.getvalue() and "12 bad records" in out.getvalue()
+    assert len(listing.read_text().splitlines()) == 12
+    shown = [line for line in err.getvalue().splitlines() if line.startswith("bad: ")]
+    assert len(shown) == 10 and f"All 12 bad records are in {listing}." in err.getvalue()
+    err = io.StringIO()
+    call_command("import_articles", str(path), stdout=io.StringIO(), stderr=err)
+    assert "…and 2 more: list them all with --bad-records FILE." in err.getvalue()
