@@ -1,11 +1,17 @@
 """Likely duplicate entities for curators to merge or dismiss.
 
-Pairs are of one kind and are suggested when their keys (already case- and accent-folded)
-are close in spelling ("balakliya" / "balaklia"), when one is the other with initials
-("j smith" / "john smith"), or when one is the surname of the other ("zelensky" /
-"volodymyr zelensky"), unless the archive holds two people with that surname ("Reagan" could
-be Ronald or Nancy). Only the most written-about entities of each kind are compared, so the
-page stays fast on a large archive. A merge keeps the fuller name by default.
+Pairs are of one kind and are suggested when:
+* one is the abbreviation of the other ("EC" / "European Community", "IMF", "SEC");
+* one is the other with initials ("j smith" / "john smith");
+* one is the surname of the other ("zelensky" / "volodymyr zelensky"), unless the archive
+  holds two people with that surname ("Reagan" could be Ronald or Nancy);
+* their keys (already case- and accent-folded) differ by a typo in one word
+  ("balakliya" / "balaklia"). Names differing by a whole word ("North America" / "South
+  America", "Donald Regan" / "Ronald Reagan"), two places the gazetteer knows apart
+  ("Australia" / "Austria"), and short names ("GATT" / "ATT") are never spelling variants.
+Only the most written-about entities of each kind are compared, so the page stays fast on a
+large archive. A merge keeps the one with more articles by default, unless the other is the
+fuller name of the same thing (the long form, the full name).
 """
 
 from __future__ import annotations
@@ -17,11 +23,19 @@ from django.db.models import Count
 from rapidfuzz import fuzz, process
 
 from archive.curation import dismissed_pairs
+from archive.gazetteer import known_place
 from archive.models import Entity, EntityKind
 from archive.names import normalize_key
 
-SIMILARITY = 85.0  # rapidfuzz ratio, 0-100
+SIMILARITY = 85.0  # rapidfuzz ratio, 0-100, of two names' keys
+WORD_SIMILARITY = 80.0  # of the one word in which two names of several words differ
+ONE_WORD_SIMILARITY = 90.0  # of one-word names ("Ireland" / "Iceland" are 86)
+MIN_TYPO_LENGTH = 5  # shorter names differ by a letter and are different things ("GATT")
 MAX_PER_KIND = 2000
+# Words an abbreviation skips ("Securities and Exchange Commission": SEC).
+_MINOR_WORDS = frozenset({"and", "of", "the", "for", "de", "du", "des", "la", "le", "&"})
+# Reasons for which the fuller name is the same thing written out, so a merge keeps it.
+FULLER_IS_SAME = frozenset({"abbreviation", "initials", "surname of a full name"})
 
 
 @dataclass(frozen=True)
@@ -32,8 +46,15 @@ class Suggestion:
 
     @property
     def survivor(self) -> Entity:
-        """The one a merge keeps unless the curator picks the other: the fuller name."""
-        return fuller_name([self.first, self.second])
+        """The one a merge keeps unless the curator picks the other: the more written-about,
+        unless the other is the fuller name of the same thing ("European Community" over
+        "EC", "Ronald Reagan" over "Reagan")."""
+        if self.reason in FULLER_IS_SAME:
+            return fuller_name([self.first, self.second])
+        return max(
+            (self.first, self.second),
+            key=lambda e: (getattr(e, "article_count", 0), len(e.key), -e.pk),
+        )
 
     @property
     def other(self) -> Entity:
@@ -64,8 +85,35 @@ def _initials_match(short: list[str], long: list[str]) -> bool:
     )
 
 
+def abbreviation(short: str, long: str) -> bool:
+    """Whether `short` (a key) abbreviates `long`: the initials of its words, minor words
+    left out or not ("ec" / "european community", "sec" / "securities and exchange
+    commission")."""
+    words = long.split()
+    if " " in short or len(words) < 2 or not 2 <= len(short) <= 6:
+        return False
+    every = "".join(w[0] for w in words)
+    major = "".join(w[0] for w in words if w not in _MINOR_WORDS)
+    return short in {every, major}
+
+
+def _typo(a: Entity, b: Entity, score: float) -> bool:
+    """Two spellings of one name: a typo in one word, not two different things."""
+    wa, wb = a.key.split(), b.key.split()
+    if len(wa) != len(wb) or min(len(a.key), len(b.key)) < MIN_TYPO_LENGTH:
+        return False
+    if len(wa) == 1:
+        # "Austria" and "Australia" are both on the map: two places, not two spellings.
+        both_mapped = a.kind == EntityKind.PLACE and known_place(a.key) and known_place(b.key)
+        return score >= ONE_WORD_SIMILARITY and not both_mapped
+    differing = [(x, y) for x, y in zip(wa, wb, strict=True) if x != y]
+    return len(differing) == 1 and fuzz.ratio(*differing[0]) >= WORD_SIMILARITY
+
+
 def _reason(a: Entity, b: Entity, score: float) -> str | None:
     wa, wb = a.key.split(), b.key.split()
+    if a.kind != EntityKind.PERSON and (abbreviation(a.key, b.key) or abbreviation(b.key, a.key)):
+        return "abbreviation"
     if a.kind == EntityKind.PERSON:
         if len(wa) == 1 and len(wb) > 1 and wb[-1] == wa[0]:
             return "surname of a full name"
@@ -73,7 +121,7 @@ def _reason(a: Entity, b: Entity, score: float) -> str | None:
             return "surname of a full name"
         if _initials_match(wa, wb):
             return "initials"
-    if score >= SIMILARITY:
+    if score >= SIMILARITY and _typo(a, b, score):
         return f"similar spelling ({score:.0f}%)"
     return None
 
@@ -98,6 +146,17 @@ def suggest_duplicates(contains: str = "") -> list[Suggestion]:
         for i, e in enumerate(entities):
             by_surname.setdefault(e.key.split()[-1], []).append(i)
         candidates = {(i, j) for i, j in np.argwhere(scores >= SIMILARITY).tolist() if i < j}
+        if kind != EntityKind.PERSON:
+            by_initials: dict[str, list[int]] = {}
+            for i, e in enumerate(entities):
+                words = e.key.split()
+                if len(words) > 1:
+                    by_initials.setdefault("".join(w[0] for w in words), []).append(i)
+                    major = "".join(w[0] for w in words if w not in _MINOR_WORDS)
+                    by_initials.setdefault(major, []).append(i)
+            for i, e in enumerate(entities):
+                for j in by_initials.get(e.key, ()):
+                    candidates.add((min(i, j), max(i, j)))
         if kind == EntityKind.PERSON:
             for group in by_surname.values():
                 full = {i for i in group if " " in entities[i].key}

@@ -251,3 +251,37 @@ def test_block_says_what_it_takes_and_its_undo_gives_it_back(newsroom, curator):
     assert back.pk == lisbon.pk and not BlockedName.objects.filter(name="Lisbon").exists()
     assert sorted(back.mentions.values_list("article_id", flat=True)) == articles
     assert facet(curator, "place")["Lisbon"] == len(articles)
+
+
+def test_suggested_duplicates_are_abbreviations_and_typos_not_neighbours():
+    from archive.duplicates import suggest_duplicates
+
+    groups = [
+        ("place", ["Australia", "Austria", "Portland", "Poland", "Ireland", "Iceland"]),
+        ("place", ["North America", "South America", "Balakliya"]),
+        ("place", ["Balaklia"]),
+        ("organization", ["GATT", "ATT", "EC", "European Community", "IMF"]),
+        ("organization", ["International Monetary Fund", "SEC"]),
+        ("organization", ["Securities and Exchange Commission", "White House"]),
+        ("organization", ["White House", "New White House"]),
+        ("person", ["Donald Regan", "Ronald Reagan"]),
+    ]
+    for n, (kind, names) in enumerate(groups):
+        make_article(f"Wire {n}", **{kind: tuple(names)})
+    make_article("More from the EC", organization=("EC",))
+    pairs = {
+        frozenset((s.first.name, s.second.name)): (s.reason, s.survivor.name)
+        for s in suggest_duplicates()
+    }
+    assert pairs == {
+        frozenset(("EC", "European Community")): ("abbreviation", "European Community"),
+        frozenset(("IMF", "International Monetary Fund")): (
+            "abbreviation",
+            "International Monetary Fund",
+        ),
+        frozenset(("SEC", "Securities and Exchange Commission")): (
+            "abbreviation",
+            "Securities and Exchange Commission",
+        ),
+        frozenset(("Balakliya", "Balaklia")): ("similar spelling (94%)", "Balakliya"),
+    }
