@@ -1,7 +1,8 @@
 """Likely duplicate entities for curators to merge or dismiss.
 
 Pairs are of one kind and are suggested when:
-* one is the abbreviation of the other ("EC" / "European Community", "IMF", "SEC");
+* one is the abbreviation of the other ("EC" / "European Community", "IMF", "SEC") and some
+  article names both (so "Exxon Corp" is not offered for "EC");
 * one is the other with initials ("j smith" / "john smith");
 * one is the surname of the other ("zelensky" / "volodymyr zelensky"), unless the archive
   holds two people with that surname ("Reagan" could be Ronald or Nancy);
@@ -24,7 +25,7 @@ from rapidfuzz import fuzz, process
 
 from archive.curation import dismissed_pairs
 from archive.gazetteer import known_place
-from archive.models import Entity, EntityKind
+from archive.models import Entity, EntityKind, Mention
 from archive.names import normalize_key
 
 SIMILARITY = 85.0  # rapidfuzz ratio, 0-100, of two names' keys
@@ -88,9 +89,9 @@ def _initials_match(short: list[str], long: list[str]) -> bool:
 def abbreviation(short: str, long: str) -> bool:
     """Whether `short` (a key) abbreviates `long`: the initials of its words, minor words
     left out or not ("ec" / "european community", "sec" / "securities and exchange
-    commission")."""
+    commission"); never a name that holds the short form itself ("ec commission")."""
     words = long.split()
-    if " " in short or len(words) < 2 or not 2 <= len(short) <= 6:
+    if " " in short or len(words) < 2 or not 2 <= len(short) <= 6 or short in words:
         return False
     every = "".join(w[0] for w in words)
     major = "".join(w[0] for w in words if w not in _MINOR_WORDS)
@@ -124,6 +125,22 @@ def _reason(a: Entity, b: Entity, score: float) -> str | None:
     if score >= SIMILARITY and _typo(a, b, score):
         return f"similar spelling ({score:.0f}%)"
     return None
+
+
+def _named_together(entities: list[Entity], pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The pairs (of indexes into `entities`) of one-word and longer names that some
+    article names both."""
+    wanted = [(i, j) for i, j in pairs if (" " in entities[i].key) != (" " in entities[j].key)]
+    ids = {entities[k].pk for pair in wanted for k in pair}
+    articles: dict[int, set[int]] = {}
+    rows = Mention.objects.filter(entity_id__in=ids).values_list("entity_id", "article_id")
+    for entity_id, article_id in rows:
+        articles.setdefault(entity_id, set()).add(article_id)
+    return {
+        (i, j)
+        for i, j in wanted
+        if articles.get(entities[i].pk, set()) & articles.get(entities[j].pk, set())
+    }
 
 
 def suggest_duplicates(contains: str = "") -> list[Suggestion]:
@@ -167,6 +184,7 @@ def suggest_duplicates(contains: str = "") -> list[Suggestion]:
                     for j in group
                     if i < j and (len(full) < 2 or (i in full) == (j in full))
                 }
+        together = _named_together(entities, candidates)
         for i, j in sorted(candidates):
             a, b = entities[i], entities[j]
             if (min(a.pk, b.pk), max(a.pk, b.pk)) in dismissed:
@@ -174,6 +192,10 @@ def suggest_duplicates(contains: str = "") -> list[Suggestion]:
             if wanted and wanted not in a.key and wanted not in b.key:
                 continue
             reason = _reason(a, b, float(scores[i, j]))
+            # "EC" abbreviates "European Community" and "Exxon Corp" alike: an abbreviation
+            # is offered only for a long form some article names beside it.
+            if reason == "abbreviation" and (i, j) not in together:
+                continue
             if reason:
                 suggestions.append(Suggestion(a, b, reason))
     suggestions.sort(key=lambda s: -(s.first.article_count + s.second.article_count))

@@ -260,9 +260,10 @@ def test_suggested_duplicates_are_abbreviations_and_typos_not_neighbours():
         ("place", ["Australia", "Austria", "Portland", "Poland", "Ireland", "Iceland"]),
         ("place", ["North America", "South America", "Balakliya"]),
         ("place", ["Balaklia"]),
-        ("organization", ["GATT", "ATT", "EC", "European Community", "IMF"]),
-        ("organization", ["International Monetary Fund", "SEC"]),
-        ("organization", ["Securities and Exchange Commission", "White House"]),
+        ("organization", ["GATT", "ATT", "EC", "European Community", "EC Commission"]),
+        ("organization", ["IMF", "International Monetary Fund"]),
+        ("organization", ["SEC", "Securities and Exchange Commission", "White House"]),
+        ("organization", ["Exxon Corp"]),  # abbreviates to "EC", but never named beside it
         ("organization", ["White House", "New White House"]),
         ("person", ["Donald Regan", "Ronald Reagan"]),
     ]
