@@ -155,7 +155,6 @@ else:
         "default": {
             "ENGINE": "search.engines.whoosh.backend.ArchiveWhooshEngine",
             "PATH": os.environ.get("WHOOSH_PATH", str(DATA_DIR / "whoosh_index")),
-            "BATCH_SIZE": envint("INDEX_BATCH_SIZE", "1000", minimum=1),
             "INCLUDE_SPELLING": True,
         },
     }

@@ -73,7 +73,7 @@ def bucket_end(start: date, unit: str) -> date:
     if unit == "month":
         return date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
     if unit == "week":
-        return min(start + timedelta(days=6), date.max)
+        return start + timedelta(days=6) if start <= date.max - timedelta(days=6) else date.max
     return start
 
 
