@@ -281,3 +281,17 @@ def test_no_suggestion_for_words_the_articles_hold_even_outside_titles():
     assert suggestion("congress") is None
     assert suggestion("Volckr") == "Volcker"
     assert suggestion("Paul Volckr") == "Paul Volcker"
+
+
+def test_the_chart_picks_weeks_for_a_few_months_and_survives_the_calendars_ends():
+    from datetime import date, timedelta
+
+    from search.dates import bucket_end, chart
+
+    start = date(1987, 2, 2)  # a Monday
+    days = [(start + timedelta(days=n), 1) for n in range(0, 120, 3)]
+    unit, bars = chart(days, None)
+    assert unit == "week" and bars[0].start == start and bars[0].end == date(1987, 2, 8)
+    assert sum(b.count for b in bars) == 40 and not any(b.gap for b in bars)
+    assert bucket_end(date(9999, 12, 27), "week") == date.max
+    assert chart([(date(1, 1, 1), 1), (date(9999, 12, 31), 1)], None)[0] == "year"
