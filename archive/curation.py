@@ -68,17 +68,23 @@ def merge_entities(survivor: Entity, others: Iterable[Entity], user=None) -> lis
             m.article_id: m
             for m in survivor.mentions.filter(article_id__in=[m.article_id for m in mentions])
         }
+        to_move, joined, folded = [], [], []
         for mention in mentions:
             target = shared.get(mention.article_id)
             moved.append([mention.article_id, mention.count, mention.offsets, target is not None])
             if target:
                 target.count += mention.count
                 target.offsets = union_offsets(target.offsets, mention.offsets)
-                target.save(update_fields=["count", "offsets"])
-                mention.delete()
+                joined.append(target)
+                folded.append(mention.pk)
             else:
-                mention.entity = survivor
-                mention.save(update_fields=["entity"])
+                to_move.append(mention.pk)
+        # In bulk, not a save per mention: a much-named entity has thousands, and the
+        # articles are announced once below (the curator's click answers in under a second).
+        Mention.objects.filter(pk__in=to_move).update(entity=survivor)
+        Mention.objects.bulk_update(joined, ["count", "offsets"])
+        _quietly_delete(Mention.objects.filter(pk__in=folded))
+        _announce(m[0] for m in moved)
         _add_aliases(survivor, [other.name, *other.aliases])
         # Links to entities merged into `other` earlier now lead to the survivor too.
         MergeRecord.objects.filter(survivor=other).update(survivor=survivor)
@@ -187,7 +193,16 @@ def detach_entity(entity: Entity, articles: Iterable[Article] | None = None) -> 
     mentions = entity.mentions.all()
     if articles is not None:
         mentions = mentions.filter(article__in=list(articles))
-    return mentions.delete()[0]
+    affected = list(mentions.values_list("article_id", flat=True))
+    removed = _quietly_delete(mentions)
+    _announce(affected)
+    return removed
+
+
+def _quietly_delete(mentions) -> int:
+    """Delete mentions in one statement, without a signal each (nothing points at a mention;
+    the caller announces their articles once)."""
+    return mentions._raw_delete(mentions.db)
 
 
 @transaction.atomic

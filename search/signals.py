@@ -22,6 +22,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import signals
 from django.utils import timezone
+from django_tasks import task
 from haystack.signals import BaseSignalProcessor
 
 from archive.models import Article, Mention
@@ -34,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 # Pending changes younger than this belong to an edit whose own flush is about to run.
 REPLAY_AFTER = timedelta(seconds=30)
+# An edit touching more articles than this is indexed by the worker, not in the request:
+# indexing takes about 1 ms an article at 100,000 (bench/RESULTS.md, curation).
+FOREGROUND_INDEX_LIMIT = 500
 REPLAY_BATCH = 2000
 
 
@@ -112,10 +116,24 @@ def after_commit(func) -> None:
 
 def _flush() -> None:
     ids, _pending.ids = getattr(_pending, "ids", set()), set()
+    if len(ids) > FOREGROUND_INDEX_LIMIT:
+        # A curator's merge of a much-named entity: the click answers now, the worker
+        # indexes (the journal holds the ids meanwhile, whatever happens to the task).
+        index_later.enqueue(sorted(ids))
+        return
     started = timezone.now()
     # Also with no ids: a bulk batch still being written in the background is waited for.
     if _safely(index_articles, ids) and ids:
         _cross_off(ids, started)
+
+
+@task(queue_name="curation")
+def index_later(article_ids: list[int]) -> int:
+    """Index a large edit's articles in the worker; returns how many."""
+    started = timezone.now()
+    if _safely(index_articles, article_ids):
+        _cross_off(article_ids, started)
+    return len(article_ids)
 
 
 def _cross_off(ids, indexed_from) -> None:

@@ -131,3 +131,28 @@ def test_articles_a_feed_poll_stored_are_owed_to_the_index_in_the_same_transacti
     age_pending()
     assert replay_pending() == 1
     assert found("ferry") == 1
+
+
+def test_a_large_edit_is_indexed_by_the_worker_and_the_click_returns_first(monkeypatch):
+    from search import signals
+
+    for n in range(4):
+        make_article(f"Port note {n}", organization=("Harbour Board",) if n % 2 else ("HB",))
+    monkeypatch.setattr(signals, "FOREGROUND_INDEX_LIMIT", 1)
+    queued, worker_task = [], signals.index_later
+
+    class Queue:  # as the database backend does: queued for the worker, not run
+        def enqueue(self, ids):
+            queued.append(ids)
+
+    monkeypatch.setattr(signals, "index_later", Queue())
+    board, short = Entity.objects.get(name="Harbour Board"), Entity.objects.get(name="HB")
+    merge_entities(board, [short])
+    assert len(queued) == 1 and len(queued[0]) == 2
+    # Until the worker runs it, the index is behind and the journal says so.
+    organization = SearchParams(selected={"organization": (str(board.pk),)})
+    assert run_search(organization).count == 2
+    assert PendingIndexChange.objects.count() == 2
+    assert worker_task.call(queued[0]) == 2
+    assert run_search(organization).count == 4
+    assert not PendingIndexChange.objects.exists()
