@@ -1,10 +1,11 @@
 """How long a curator's click takes at 100,000 articles: merge, detach, block, kind change and
-rename of much-named entities, through the admin (Django's test client, a superuser), on a
-copy of the scale-corpus archive `bench/search_latency.py` builds. Indexing of an edit that
-touches more than search.signals.FOREGROUND_INDEX_LIMIT articles goes to the worker; the
-script then runs that task itself and times it separately.
+rename, through the admin (Django's test client, a superuser), on a copy of the scale-corpus
+archive `bench/search_latency.py` builds; for entities of a typical size (named in up to
+`--typical` articles) and for the most named. An edit touching more than
+search.signals.FOREGROUND_INDEX_LIMIT articles is indexed by the worker; `--index` then runs
+those tasks here and times them.
 
-Usage: .venv/bin/python bench/curation_latency.py [--articles 100000]
+Usage: .venv/bin/python bench/curation_latency.py [--articles 100000] [--typical 1000] [--index]
 """
 
 import argparse
@@ -20,6 +21,8 @@ OUT = ROOT / "bench" / "out" / "curation"
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--typical", type=int, default=1000, help="articles of a typical entity")
+    parser.add_argument("--index", action="store_true", help="then run the worker's indexing")
     args = parser.parse_args()
     source = ROOT / "bench" / "out" / "http" / f"data-{args.articles}"
     if not source.exists():
@@ -27,72 +30,79 @@ def main() -> None:
     shutil.rmtree(OUT, ignore_errors=True)
     shutil.copytree(source, OUT, ignore=shutil.ignore_patterns("static"))
     os.environ.update({"ARCHIVE_DATA_DIR": str(OUT), "DEBUG": "true", "ALLOWED_HOSTS": "*"})
-    os.environ["TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
     from _django import setup
 
     setup()
     from django.contrib.auth.models import User
-    from django.db.models import Count
+    from django.core.management import call_command
     from django.test import Client
     from django.urls import reverse
-    from django_tasks_db.models import DBTaskResult
+
+    call_command("migrate", verbosity=0)  # an archive built by an earlier version
+    User.objects.filter(username="bench-curator").delete()
+    client = Client()
+    client.force_login(User.objects.create_superuser("bench-curator", password="x" * 20))
+    changelist = reverse("admin:archive_entity_changelist")
+    print(f"archive: {args.articles} articles; one click each, the admin's own request:")
+    for size in (args.typical, None):
+        orgs, places = named_about("organization", 3, size), named_about("place", 2, size)
+        people = named_about("person", 1, size)
+        counts = {e.name: e.n for e in [*orgs, *places, *people]}
+        heading = f"entities named in up to {size} articles" if size else "the most named"
+        print(f"{heading} (articles): {counts}")
+        clicks(client, changelist, orgs, places, people)
+    if args.index:
+        index_queued()
+
+
+def named_about(kind: str, n: int, articles: int | None) -> list:
+    """The `n` entities of a kind named in most articles (up to `articles`, if given)."""
+    from django.db.models import Count
 
     from archive.models import Entity
 
-    def most_named(kind: str, n: int) -> list[Entity]:
-        found = Entity.objects.filter(kind=kind).annotate(n=Count("mentions"))
-        return list(found.order_by("-n")[:n])
+    found = Entity.objects.filter(kind=kind).annotate(n=Count("mentions"))
+    if articles is not None:
+        found = found.filter(n__lte=articles)
+    return list(found.order_by("-n")[:n])
 
-    User.objects.filter(username="bench-curator").delete()
-    user = User.objects.create_superuser("bench-curator", password="x" * 20)
-    client = Client()
-    client.force_login(user)
-    changelist = reverse("admin:archive_entity_changelist")
 
-    def timed(label: str, send) -> None:
-        start = time.perf_counter()
-        response = send()
-        ms = (time.perf_counter() - start) * 1000
-        assert response.status_code == 302, response.status_code  # done, not a form again
-        queued = DBTaskResult.objects.filter(status="READY").count()
-        print(f"  {label:<52} {ms:7.0f} ms   (index tasks queued: {queued})", flush=True)
+def timed(label: str, send) -> None:
+    from django_tasks_db.models import DBTaskResult
 
-    orgs, places, people = (
-        most_named("organization", 4),
-        most_named("place", 3),
-        most_named("person", 3),
-    )
-    counts = {e.name: e.n for e in [*orgs, *places, *people]}
-    print(f"archive: {args.articles} articles; entities (articles): {counts}")
-    print("one click each, the admin's own request:")
+    start = time.perf_counter()
+    response = send()
+    ms = (time.perf_counter() - start) * 1000
+    assert response.status_code == 302, response.status_code  # done, not a form again
+    queued = DBTaskResult.objects.filter(status="READY").count()
+    print(f"  {label:<60} {ms:7.0f} ms   (index tasks queued: {queued})", flush=True)
+
+
+def clicks(client, changelist: str, orgs, places, people) -> None:
+    from django.urls import reverse
+
+    def action(name: str, entities, **extra):
+        data = {"action": name, "_selected_action": [e.pk for e in entities], **extra}
+        return lambda: client.post(changelist, data)
+
+    def change(entity, **fields):
+        url = reverse("admin:archive_entity_change", args=[entity.pk])
+        data = {"name": entity.name, "kind": entity.kind, "aliases": "", **fields}
+        return lambda: client.post(url, data)
+
     timed(
         f"merge {orgs[1].name} into {orgs[0].name}",
-        lambda: client.post(changelist, {"action": "merge", "apply": "1",
-                                         "_selected_action": [orgs[0].pk, orgs[1].pk],
-                                         "survivor": orgs[0].pk}),
-    )  # fmt: skip
-    timed(
-        f"remove {places[0].name} from all articles",
-        lambda: client.post(changelist, {"action": "detach_everywhere",
-                                         "_selected_action": [places[0].pk]}),
-    )  # fmt: skip
-    timed(
-        f"block {places[1].name}",
-        lambda: client.post(changelist, {"action": "block", "_selected_action": [places[1].pk],
-                                         "apply": "1"}),
-    )  # fmt: skip
-    change = reverse("admin:archive_entity_change", args=[people[0].pk])
-    timed(
-        f"kind change of {people[0].name} to organization",
-        lambda: client.post(change, {"name": people[0].name, "kind": "organization",
-                                     "aliases": ""}),
-    )  # fmt: skip
-    change = reverse("admin:archive_entity_change", args=[orgs[2].pk])
-    timed(
-        f"rename {orgs[2].name}",
-        lambda: client.post(change, {"name": orgs[2].name + " Ltd", "kind": "organization",
-                                     "aliases": ""}),
-    )  # fmt: skip
+        action("merge", orgs[:2], apply="1", survivor=orgs[0].pk),
+    )
+    timed(f"remove {places[0].name} from all articles", action("detach_everywhere", places[:1]))
+    timed(f"block {places[1].name}", action("block", places[1:2], apply="1"))
+    timed(f"kind change of {people[0].name}", change(people[0], kind="organization"))
+    timed(f"rename {orgs[2].name}", change(orgs[2], name=orgs[2].name + " Ltd"))
+
+
+def index_queued() -> None:
+    from django_tasks_db.models import DBTaskResult
+
     from search.signals import index_later
 
     start, total = time.perf_counter(), 0

@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 # Pending changes younger than this belong to an edit whose own flush is about to run.
 REPLAY_AFTER = timedelta(seconds=30)
 # An edit touching more articles than this is indexed by the worker, not in the request:
-# indexing takes about 1 ms an article at 100,000 (bench/RESULTS.md, curation).
+# indexing one process's way takes about 5 ms an article at 100,000 (bench/RESULTS.md,
+# "A curator's click").
 FOREGROUND_INDEX_LIMIT = 500
 REPLAY_BATCH = 2000
 
