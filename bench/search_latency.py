@@ -235,6 +235,21 @@ def worker_memory(server_pid: int) -> list[dict[str, int]]:
     return workers
 
 
+def anchored(articles: int, medians: dict[str, float]):
+    """Run the FTS5 anchor on the same corpus (printing its output), and give (its query,
+    its median ms, our median ms for the same question) for each anchored query."""
+    corpus = OUT / f"scale-{articles}.jsonl"
+    print("anchor (../shared/eval/fts5_anchor.py, same corpus, same run):", flush=True)
+    fts5 = [sys.executable, str(EVAL / "fts5_anchor.py"), str(corpus),
+            str(OUT / f"fts5-{articles}.sqlite3")]  # fmt: skip
+    output = subprocess.run(fts5, check=True, capture_output=True, text=True).stdout
+    print(output, end="")
+    for line in output.splitlines():
+        match = re.match(r"(.+?): median (\d+) ms", line)
+        if match and match.group(1) in ANCHORED:
+            yield match.group(1), int(match.group(2)), medians[ANCHORED[match.group(1)]]
+
+
 def arguments() -> argparse.Namespace:
     """The options every HTTP benchmark takes: archive size, runs, rebuild."""
     parser = argparse.ArgumentParser()
@@ -256,24 +271,8 @@ def main() -> None:
             print(f"  {name:<30} {median:7.1f} / {p95:7.1f}", flush=True)
         for n, memory in enumerate(worker_memory(server.pid), 1):
             print(f"worker {n} memory (MB): " + ", ".join(f"{k} {v}" for k, v in memory.items()))
-    corpus = OUT / f"scale-{args.articles}.jsonl"
-    print("anchor (../shared/eval/fts5_anchor.py, same corpus, same run):", flush=True)
-    fts5 = [
-        sys.executable,
-        str(EVAL / "fts5_anchor.py"),
-        str(corpus),
-        str(OUT / f"fts5-{args.articles}.sqlite3"),
-    ]
-    output = subprocess.run(fts5, check=True, capture_output=True, text=True).stdout
-    print(output, end="")
-    for line in output.splitlines():
-        match = re.match(r"(.+?): median (\d+) ms", line)
-        if match and match.group(1) in ANCHORED:
-            ours = medians[ANCHORED[match.group(1)]]
-            ratio = int(match.group(2)) / ours
-            print(
-                f"  {match.group(1)}: FTS5 {match.group(2)} / archive {ours:.1f} ms = {ratio:.0f}x"
-            )
+    for label, anchor, ours in anchored(args.articles, medians):
+        print(f"  {label}: FTS5 {anchor} / archive {ours:.1f} ms = {anchor / ours:.0f}x")
 
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ from pathlib import Path
 from _django import ROOT
 from search_latency import (
     ANCHORED,
-    EVAL,
     OUT,
+    anchored,
     cases,
     data_dir,
     environment,
@@ -134,26 +134,9 @@ def main() -> None:
                 for n, memory in enumerate(worker_memory(server.pid), 1):
                     shown = ", ".join(f"{k} {v}" for k, v in memory.items())
                     print(f"{engine} worker {n} memory (MB): {shown}")
-    corpus = OUT / f"scale-{args.articles}.jsonl"
-    fts5 = [
-        sys.executable,
-        str(EVAL / "fts5_anchor.py"),
-        str(corpus),
-        str(OUT / f"fts5-{args.articles}.sqlite3"),
-    ]
-    output = subprocess.run(fts5, check=True, capture_output=True, text=True).stdout
-    print("anchor (../shared/eval/fts5_anchor.py, same corpus, same run):")
-    print(output, end="")
-    for line in output.splitlines():
-        if ": median " in line:
-            label, rest = line.split(": median ", 1)
-            if label.strip() in ANCHORED:
-                anchor = int(rest.split()[0])
-                ours = {e: medians[e][ANCHORED[label.strip()]] for e in medians}
-                print(
-                    f"  {label.strip()}: FTS5 {anchor} ms, Whoosh {ours['whoosh']:.1f} ms, "
-                    f"SolrCloud {ours['solr']:.1f} ms"
-                )
+    for label, anchor, _ in anchored(args.articles, medians["whoosh"]):
+        whoosh, solr = (medians[e][ANCHORED[label]] for e in ("whoosh", "solr"))
+        print(f"  {label}: FTS5 {anchor} ms, Whoosh {whoosh:.1f} ms, SolrCloud {solr:.1f} ms")
     print(f"collection {COLLECTION!r}: 2 shards x 2 replicas on 2 nodes")
 
 
