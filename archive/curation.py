@@ -35,7 +35,7 @@ def _announce(article_ids: Iterable[int]) -> None:
     # its article when the transaction commits (search/signals.py); so does this.
     ids = sorted(set(article_ids))
     if ids:
-        articles_changed.send(sender=Article, ids=ids)
+        articles_changed.send(sender=Article, ids=ids, edit=True)
 
 
 def _article_ids(entity: Entity) -> list[int]:

@@ -6,6 +6,8 @@ takes effect when the transaction commits, together with any single edits made i
 A bulk import may send its batches with `bulk=True`, outside any transaction: they may then
 be indexed in the background until the next send without it, which the import makes last
 (with no ids if none are left), so that all is searchable when it reports.
+A curator's edit sends with `edit=True`: if it touches many articles, they may be indexed in
+the background once it commits, so that the click answers at once.
 `indexing_failed` comes back when the change could not be indexed, so an import can say so.
 """
 

@@ -35,7 +35,8 @@ logger = logging.getLogger(__name__)
 
 # Pending changes younger than this belong to an edit whose own flush is about to run.
 REPLAY_AFTER = timedelta(seconds=30)
-# An edit touching more articles than this is indexed by the worker, not in the request:
+# A curator's edit (`articles_changed` with `edit=True`) touching more articles than this is
+# indexed by the worker, not in the request:
 # indexing one process's way takes about 5 ms an article at 100,000 (bench/RESULTS.md,
 # "A curator's click").
 FOREGROUND_INDEX_LIMIT = 500
@@ -69,9 +70,16 @@ class ArchiveSignalProcessor(BaseSignalProcessor):
         signals.post_save.disconnect(self.on_mention_changed, sender=Mention)
         signals.post_delete.disconnect(self.on_mention_changed, sender=Mention)
 
-    def on_articles_changed(self, sender, ids, bulk=False, **kwargs):
+    def on_articles_changed(self, sender, ids, bulk=False, edit=False, **kwargs):
         if bulk:
             _safely(lambda batch: index_articles(batch, background=True), ids)
+        elif edit and len(ids) > FOREGROUND_INDEX_LIMIT:
+            # A curator's merge of a much-named entity: the click answers now and the worker
+            # indexes, once the edit is committed; the journal holds the ids meanwhile,
+            # whatever happens to the task.
+            ids = sorted(ids)
+            _journal(ids)
+            after_commit(lambda: index_later.enqueue(ids))
         else:
             _schedule(ids)
 
@@ -117,11 +125,6 @@ def after_commit(func) -> None:
 
 def _flush() -> None:
     ids, _pending.ids = getattr(_pending, "ids", set()), set()
-    if len(ids) > FOREGROUND_INDEX_LIMIT:
-        # A curator's merge of a much-named entity: the click answers now, the worker
-        # indexes (the journal holds the ids meanwhile, whatever happens to the task).
-        index_later.enqueue(sorted(ids))
-        return
     started = timezone.now()
     # Also with no ids: a bulk batch still being written in the background is waited for.
     if _safely(index_articles, ids) and ids:
