@@ -10,13 +10,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django_tasks import TaskResultStatus
+from django_tasks.exceptions import TaskResultDoesNotExist
 
 from archive import admin_intake, curation
+from archive.curation_tasks import curate_later
 from archive.duplicates import fuller_name, suggest_duplicates
 from archive.jobs import reextract_later
 from archive.models import (
@@ -284,8 +287,11 @@ class EntityAdmin(ActionsNeedPermission, admin.ModelAdmin):
         if form.is_valid():
             survivor = form.cleaned_data["survivor"]
             others = [e for e in queryset if e.pk != survivor.pk]
-            records = curation.merge_entities(survivor, others, user=request.user)
             names = ", ".join(e.name for e in others)
+            if curation.needs_worker(queryset):
+                text = f"Merging {names} into {survivor.name}"
+                return self._queue(request, text, "merge", [*others, survivor], survivor)
+            records = curation.merge_entities(survivor, others, user=request.user)
             self.log_change(request, survivor, f"Merged {names} into it.")
             self.message_user(request, merged_message(request, records, names, survivor.name))
             return None
@@ -304,11 +310,16 @@ class EntityAdmin(ActionsNeedPermission, admin.ModelAdmin):
         description="Remove selected entities from all their articles", permissions=["change"]
     )
     def detach_everywhere(self, request, queryset):
+        if curation.needs_worker(queryset):
+            names = ", ".join(e.name for e in queryset)
+            text = f"Removing {names} from all their articles"
+            return self._queue(request, text, "detach", list(queryset))
         total = 0
         for entity in queryset:
             total += curation.detach_entity(entity)
             self.log_change(request, entity, "Removed from all articles.")
-        self.message_user(request, f"Removed {queryset.count()} entities from {total} mentions.")
+        self.message_user(request, detached_message(queryset.count(), total))
+        return None
 
     @admin.action(
         description="Block selected names: remove them and never extract them again",
@@ -326,27 +337,58 @@ class EntityAdmin(ActionsNeedPermission, admin.ModelAdmin):
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(request, "admin/archive/entity/block.html", context)
+        names = ", ".join(e.name for e in entities)
+        if curation.needs_worker(entities):
+            return self._queue(request, f"Blocking {names}", "block", entities)
         self.log_deletions(request, queryset)
         blocked = [curation.block_entity(entity, user=request.user) for entity in entities]
-        names = ", ".join(e.name for e in entities)
         articles = sum(effects.values())
-        text = f"Blocked {names}: taken out of {articles} article{'s' * (articles != 1)}."
-        if request.user.has_perm("archive.delete_blockedname"):
-            link = (
-                reverse("admin:archive_blockedname_unblock")
-                + "?ids="
-                + ",".join(str(b.pk) for b in blocked)
-            )
-            text = format_html('{} <a href="{}">Undo</a>', text, link)
-        self.message_user(request, text)
+        message = blocked_message(request, [b.pk for b in blocked], names, articles)
+        self.message_user(request, message)
         return None
+
+    def _queue(self, request, text: str, action: str, entities: list[Entity], survivor=None):
+        """Hand a large curation to the worker and show the curator its progress page."""
+        result = curate_later.enqueue(
+            action, [e.pk for e in entities], request.user.pk, survivor.pk if survivor else None
+        )
+        for entity in entities:
+            self.log_change(request, entity, f"{text} (queued for the background worker).")
+        if result.is_finished:  # a backend that runs tasks as they are queued
+            failed = result.status == TaskResultStatus.FAILED
+            level = messages.ERROR if failed else messages.SUCCESS
+            self.message_user(request, curation_outcome(request, result), level)
+            return HttpResponseRedirect(reverse("admin:archive_entity_changelist"))
+        self.message_user(request, f"{text} in the background: it touches many articles.")
+        return HttpResponseRedirect(reverse("admin:archive_entity_curation", args=[result.id]))
+
+    def curation_view(self, request, task_id: str):
+        """A queued curation's progress, and its outcome (with its undo) once done."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        try:
+            result = curate_later.get_result(task_id)
+        except (TaskResultDoesNotExist, ValidationError, ValueError):
+            raise Http404("No such curation.") from None
+        done = result.status in (TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Curation in the background",
+            "opts": self.model._meta,
+            "result": result,
+            "done": done,
+            "outcome": curation_outcome(request, result) if done else "",
+        }
+        return TemplateResponse(request, "admin/archive/entity/curation.html", context)
 
     # Suggested duplicates
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.duplicates_view)
+        progress = self.admin_site.admin_view(self.curation_view)
         return [
             path("duplicates/", view, name="archive_entity_duplicates"),
+            path("curation/<str:task_id>/", progress, name="archive_entity_curation"),
             *super().get_urls(),
         ]
 
@@ -379,6 +421,9 @@ class EntityAdmin(ActionsNeedPermission, admin.ModelAdmin):
                 self.message_user(request, "Choose which entity to keep.", messages.ERROR)
             else:
                 other = second if survivor is first else first
+                if curation.needs_worker([first, second]):
+                    text = f"Merging {other.name} into {survivor.name}"
+                    return self._queue(request, text, "merge", [other, survivor], survivor)
                 records = curation.merge_entities(survivor, [other], user=request.user)
                 self.log_change(request, survivor, f"Merged {other.name} into it.")
                 message = merged_message(request, records, other.name, survivor.name)
@@ -459,6 +504,38 @@ class BlockedNameAdmin(ActionsNeedPermission, admin.ModelAdmin):
 
 def undo_url(record_ids) -> str:
     return reverse("admin:archive_mergerecord_undo") + "?ids=" + ",".join(map(str, record_ids))
+
+
+def detached_message(entities: int, mentions: int) -> str:
+    return f"Removed {entities} entities from {mentions} mentions."
+
+
+def blocked_message(request, blocked_ids: list[int], names: str, articles: int):
+    """ "Blocked …", with a link that undoes it for a curator who may."""
+    text = f"Blocked {names}: taken out of {articles} article{'s' * (articles != 1)}."
+    if not request.user.has_perm("archive.delete_blockedname"):
+        return text
+    ids = ",".join(map(str, blocked_ids))
+    link = reverse("admin:archive_blockedname_unblock") + "?ids=" + ids
+    return format_html('{} <a href="{}">Undo</a>', text, link)
+
+
+def curation_outcome(request, result) -> str:
+    """What a finished background curation did, as its message would have said it."""
+    if result.status == TaskResultStatus.FAILED:
+        last = result.errors[-1] if result.errors else None
+        if last and last.exception_class_path.endswith("CurationError"):
+            reason = last.traceback.strip().splitlines()[-1].split(": ", 1)[-1]
+        else:
+            reason = "an error in the worker (its log has the details)"
+        return f"It did not finish: {reason}"
+    done = result.return_value
+    if done["action"] == "merge":
+        records = list(MergeRecord.objects.filter(pk__in=done["records"]))
+        return merged_message(request, records, done["names"], done["survivor"])
+    if done["action"] == "detach":
+        return detached_message(done["count"], done["mentions"])
+    return blocked_message(request, done["blocked"], done["names"], done["articles"])
 
 
 def merged_message(request, records: list[MergeRecord], names: str, survivor: str):

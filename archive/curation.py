@@ -30,6 +30,17 @@ class CurationError(ValueError):
     """A change that cannot be made; the message says why, for the curator."""
 
 
+# A merge, removal or block touching more mentions than this runs in the worker
+# (archive/curation_tasks.py): the most named entities have tens of thousands, which takes
+# seconds, and a curator's click answers within one. A typical entity's takes well under.
+BACKGROUND_MENTIONS = 5000
+
+
+def needs_worker(entities: Iterable[Entity]) -> bool:
+    """Whether changing these entities is too large a change for the curator's request."""
+    return Mention.objects.filter(entity__in=list(entities)).count() > BACKGROUND_MENTIONS
+
+
 def _announce(article_ids: Iterable[int]) -> None:
     # Only for changes to an entity itself: saving or deleting a Mention already re-indexes
     # its article when the transaction commits (search/signals.py); so does this.

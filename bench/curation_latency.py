@@ -1,9 +1,10 @@
 """How long a curator's click takes at 100,000 articles: merge, detach, block, kind change and
 rename, through the admin (Django's test client, a superuser), on a copy of the scale-corpus
 archive `bench/search_latency.py` builds; for entities of a typical size (named in up to
-`--typical` articles) and for the most named. An edit touching more than
-search.signals.FOREGROUND_INDEX_LIMIT articles is indexed by the worker; `--index` then runs
-those tasks here and times them.
+`--typical` articles) and for the most named. A merge, removal or block of more than
+archive.curation.BACKGROUND_MENTIONS mentions is made by the worker, and an edit touching more
+than search.signals.FOREGROUND_INDEX_LIMIT articles is indexed by it; `--index` then runs
+those tasks here, as the worker's curation lane would, and times them.
 
 Usage: .venv/bin/python bench/curation_latency.py [--articles 100000] [--typical 1000] [--index]
 """
@@ -75,7 +76,7 @@ def timed(label: str, send) -> None:
     ms = (time.perf_counter() - start) * 1000
     assert response.status_code == 302, response.status_code  # done, not a form again
     queued = DBTaskResult.objects.filter(status="READY").count()
-    print(f"  {label:<60} {ms:7.0f} ms   (index tasks queued: {queued})", flush=True)
+    print(f"  {label:<60} {ms:7.0f} ms   (tasks queued for the worker: {queued})", flush=True)
 
 
 def clicks(client, changelist: str, orgs, places, people) -> None:
@@ -103,8 +104,14 @@ def clicks(client, changelist: str, orgs, places, people) -> None:
 def index_queued() -> None:
     from django_tasks_db.models import DBTaskResult
 
+    from archive.curation_tasks import curate_later
     from search.signals import index_later
 
+    for result in DBTaskResult.objects.filter(status="READY", task_path__endswith="curate_later"):
+        start = time.perf_counter()
+        done = curate_later.call(*result.args_kwargs["args"])
+        seconds = time.perf_counter() - start
+        print(f"the worker's {done['action']} of {done['names'][:40]}: {seconds:.1f} s")
     start, total = time.perf_counter(), 0
     for result in DBTaskResult.objects.filter(status="READY", task_path__endswith="index_later"):
         total += index_later.call(*result.args_kwargs["args"])

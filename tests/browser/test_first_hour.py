@@ -4,6 +4,7 @@ syntax journalists type, the searched words marked in an article, undo from a me
 suggested duplicates that are right."""
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -29,6 +30,10 @@ def wire():
         )
     make_article("Opec output falls", "The cartel cut its output.", organization=("OPEC",),
                  published="1987-03-15")  # fmt: skip
+
+
+def params(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
 
 
 def column(page, facet: str):
@@ -151,3 +156,58 @@ def test_suggested_duplicates_offer_long_forms_not_neighbours(page, live_server)
     expect(page.locator("body")).to_contain_text("European Community")
     expect(page.locator("body")).not_to_contain_text("Austria")
     shot(page, "first-hour-duplicates")
+
+
+def test_a_range_of_dates_in_one_drag(page, live_server, wire):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + "/?q=officials")
+    bars = page.locator(".facet-dates ol.bars a")
+    expect(page.locator(".facet-dates ol.bars")).to_have_attribute("data-drag", "ready")
+    first, last = bars.nth(2), bars.nth(5)
+    first_box, last_box = first.bounding_box(), last.bounding_box()
+    page.mouse.move(first_box["x"] + 20, first_box["y"] + first_box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(last_box["x"] + 20, last_box["y"] + last_box["height"] / 2, steps=8)
+    expect(page.locator(".facet-dates a.in-range")).to_have_count(4)
+    with page.expect_navigation():
+        page.mouse.up()
+    chosen = params(page.url)
+    assert chosen["date_from"] == ["1987-03-03"] and chosen["date_to"] == ["1987-03-06"]
+    assert chosen["q"] == ["officials"]
+    # The days from the first bar's start to the last bar's end, and nothing else.
+    within = Article.objects.filter(published__date__range=("1987-03-03", "1987-03-06"))
+    expect(page.locator(".summary strong")).to_have_text(str(within.count()))
+    # A plain click on a bar still chooses that bar alone.
+    page.locator(".facet-dates ol.bars a").first.click()
+    assert params(page.url)["date_from"] == params(page.url)["date_to"]
+
+
+def test_the_first_hour_pieces_at_phone_width(live_server, wire, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    try:
+        baker, volcker = (Entity.objects.get(name=n) for n in ("James Baker", "Paul Volcker"))
+        page.goto(f"{live_server.url}/?q=rates&person={baker.pk}&person={volcker.pk}&person_op=or")
+        page.get_by_role("link", name=re.compile(r"^Filters")).click()
+        first = column(page, "person").nth(0)
+        expect(first).to_have_class(re.compile("selected"))
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 390  # nothing makes the page scroll sideways
+        adds = column(page, "person").filter(has_text="Malcolm Baldrige").locator(".count")
+        expect(adds).to_have_text(re.compile(r"^\+\d+$"))
+        shot(page, "phone-first-hour-facets", full_page=False)
+        page.get_by_role("link", name="Close filters").click()
+        tips = page.locator("details.search-tips summary")
+        assert tips.bounding_box()["height"] >= 40
+        page.locator(".results h3 a").first.click()
+        page.wait_for_load_state()
+        steps = page.locator(".hit-step")
+        for n in range(steps.count()):
+            box = steps.nth(n).bounding_box()
+            assert box["height"] >= 40 and box["width"] >= 40
+        steps.last.click()
+        expect(page.locator("mark.hit.current")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        shot(page, "phone-first-hour-article", full_page=False)
+    finally:
+        context.close()
