@@ -63,9 +63,12 @@ def _add_aliases(entity: Entity, names: Iterable[str]) -> None:
 
 
 @transaction.atomic
-def merge_entities(survivor: Entity, others: Iterable[Entity], user=None) -> list[MergeRecord]:
+def merge_entities(
+    survivor: Entity, others: Iterable[Entity], user=None, *, curate: bool = True
+) -> list[MergeRecord]:
     """Fold `others` into `survivor`: their mentions move over, their names become aliases,
-    and their old ids keep leading to the survivor."""
+    and their old ids keep leading to the survivor. A curator's merge (`curate`) marks the
+    survivor curated; one the archive makes itself (an abbreviation) does not."""
     survivor = Entity.objects.select_for_update().get(pk=survivor.pk)
     records = []
     for other in others:
@@ -112,7 +115,7 @@ def merge_entities(survivor: Entity, others: Iterable[Entity], user=None) -> lis
             )
         )
         other.delete()
-    survivor.curated = True
+    survivor.curated = survivor.curated or curate
     survivor.save()
     return records
 

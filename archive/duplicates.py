@@ -26,15 +26,13 @@ from rapidfuzz import fuzz, process
 from archive.curation import dismissed_pairs
 from archive.gazetteer import known_place
 from archive.models import Entity, EntityKind, Mention
-from archive.names import normalize_key
+from archive.names import abbreviation, initials, normalize_key
 
 SIMILARITY = 85.0  # rapidfuzz ratio, 0-100, of two names' keys
 WORD_SIMILARITY = 80.0  # of the one word in which two names of several words differ
 ONE_WORD_SIMILARITY = 90.0  # of one-word names ("Ireland" / "Iceland" are 86)
 MIN_TYPO_LENGTH = 5  # shorter names differ by a letter and are different things ("GATT")
 MAX_PER_KIND = 2000
-# Words an abbreviation skips ("Securities and Exchange Commission": SEC).
-_MINOR_WORDS = frozenset({"and", "of", "the", "for", "de", "du", "des", "la", "le", "&"})
 # Reasons for which the fuller name is the same thing written out, so a merge keeps it.
 FULLER_IS_SAME = frozenset({"abbreviation", "initials", "surname of a full name"})
 
@@ -84,18 +82,6 @@ def _initials_match(short: list[str], long: list[str]) -> bool:
         a == b or (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
         for a, b in zip(short, long, strict=True)
     )
-
-
-def abbreviation(short: str, long: str) -> bool:
-    """Whether `short` (a key) abbreviates `long`: the initials of its words, minor words
-    left out or not ("ec" / "european community", "sec" / "securities and exchange
-    commission"); never a name that holds the short form itself ("ec commission")."""
-    words = long.split()
-    if " " in short or len(words) < 2 or not 2 <= len(short) <= 6 or short in words:
-        return False
-    every = "".join(w[0] for w in words)
-    major = "".join(w[0] for w in words if w not in _MINOR_WORDS)
-    return short in {every, major}
 
 
 def _typo(a: Entity, b: Entity, score: float) -> bool:
@@ -166,11 +152,8 @@ def suggest_duplicates(contains: str = "") -> list[Suggestion]:
         if kind != EntityKind.PERSON:
             by_initials: dict[str, list[int]] = {}
             for i, e in enumerate(entities):
-                words = e.key.split()
-                if len(words) > 1:
-                    by_initials.setdefault("".join(w[0] for w in words), []).append(i)
-                    major = "".join(w[0] for w in words if w not in _MINOR_WORDS)
-                    by_initials.setdefault(major, []).append(i)
+                for short in initials(e.key):
+                    by_initials.setdefault(short, []).append(i)
             for i, e in enumerate(entities):
                 for j in by_initials.get(e.key, ()):
                     candidates.add((min(i, j), max(i, j)))

@@ -35,6 +35,7 @@ from archive.gazetteer import (
 )
 from archive.names import (
     TABLE_WORDS,
+    abbreviation,
     clean_name,
     list_items,
     normalize_key,
@@ -64,6 +65,9 @@ class ExtractedEntity:
     name: str
     key: str
     offsets: list[tuple[int, int]] = field(default_factory=list)
+    # Abbreviations the article itself shows to be this entity ("EC" beside "European
+    # Community"): the archive keeps them as aliases, so that they name it elsewhere too.
+    abbreviations: list[str] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -116,17 +120,25 @@ def load_pipeline(candidates: Sequence[str] | None = None):
     """Load the first spaCy pipeline that is installed, trimmed to what NER needs."""
     import spacy
 
-    names = list(candidates or [settings.SPACY_MODEL, *settings.SPACY_MODEL_FALLBACKS])
+    names = list(
+        dict.fromkeys(candidates or [settings.SPACY_MODEL, *settings.SPACY_MODEL_FALLBACKS])
+    )
     failures = []
     for name in names:
+        nlp = None
         try:
-            return spacy.load(name, exclude=_UNUSED_COMPONENTS)
+            nlp = spacy.load(name, exclude=_UNUSED_COMPONENTS)
         except OSError as exc:
             failures.append(f"{name}: {exc}")
-        try:
-            return importlib.import_module(name).load(exclude=_UNUSED_COMPONENTS)
-        except (ImportError, AttributeError) as exc:
-            failures.append(f"{name} (as a module): {exc}")
+        if nlp is None and "/" not in name:
+            try:
+                nlp = importlib.import_module(name).load(exclude=_UNUSED_COMPONENTS)
+            except (ImportError, AttributeError) as exc:
+                failures.append(f"{name} (as a module): {exc}")
+        if nlp is not None:
+            if failures and "/" in names[0]:  # a trained model that is not there
+                logger.warning("Entity model %s in use; %s", name, "; ".join(failures))
+            return nlp
     raise ImproperlyConfigured(
         "No spaCy English pipeline is installed. Tried "
         + ", ".join(names)
@@ -157,6 +169,8 @@ class _Mention:
     # A kind that evidence settles, outweighing the gazetteer and the votes: a club in a
     # result line is an organization, a place said with its region is a place.
     settled: str = ""
+    # The abbreviation this mention was written as, when it stands for a long form.
+    abbreviation: str = ""
 
 
 def ner_text(text: str) -> str:
@@ -510,6 +524,7 @@ def _joined_spans(doc) -> list:
             and not before.is_stop
             and before.ent_type == 0
             and is_given_name(before.text, normalize_key(before.text))
+            and looks_like_personal_name(f"{before.text} {ent.text}")
             and not (spans and spans[-1].end == before.i)
         ):
             # "Ana Ferreira", tagged as "Ferreira" alone: the given name belongs to the name.
@@ -614,6 +629,7 @@ def resolve_mentions(mentions: list[_Mention], rules: Rules | None = None) -> li
             # The article's spelling stays its name; the archive files it under the country.
             m.kind, m.key = "place", country
     _join_spellings(mentions)
+    _join_abbreviations(mentions)
     mentions = [m for m in mentions if ("", m.key) not in rules.blocked]
     _join_surnames(mentions)
     by_key: dict[str, list[_Mention]] = defaultdict(list)
@@ -633,7 +649,8 @@ def resolve_mentions(mentions: list[_Mention], rules: Rules | None = None) -> li
         names = Counter(m.name for m in group)
         name = curated[1] if curated else max(names, key=lambda n: (names[n], len(n)))
         offsets = sorted({(m.start, m.end) for m in group})
-        entities.append(ExtractedEntity(kind, name, key, [list(o) for o in offsets]))
+        short = sorted({m.abbreviation for m in group if m.abbreviation})
+        entities.append(ExtractedEntity(kind, name, key, [list(o) for o in offsets], short))
     entities.sort(key=lambda e: (e.offsets[0][0] if e.offsets else 0, e.key))
     return entities
 
@@ -664,6 +681,39 @@ def _join_spellings(mentions: list[_Mention]) -> None:
         if (m.kind, m.key) in spelling:
             m.key = spelling[(m.kind, m.key)][1]
             m.name = names[(m.kind, m.key)]
+
+
+def _join_abbreviations(mentions: list[_Mention]) -> None:
+    """An abbreviation and the long form it stands for in one article are one entity, named
+    by the long form: "EC" beside "European Community", "S.E.C." beside "Securities and
+    Exchange Commission", "Fed" beside "Federal Reserve". Only when one long form fits."""
+    longs = {m.key: m for m in mentions if " " in m.key and m.kind in _ABBREVIATED_KINDS}
+    if not longs:
+        return
+    for m in mentions:
+        if " " in m.key or m.abbreviation:
+            continue
+        letters = m.name.replace(".", "").replace("&", "")
+        if letters.isupper():
+            fits = {key for key in longs if abbreviation(m.key, key)}
+        elif m.name.istitle() and len(m.key) >= 3 and m.kind != "place":
+            # A clipped word ("Fed"), for an organization only.
+            fits = {
+                key
+                for key, long in longs.items()
+                if long.kind == "organization"
+                and key.split()[0].startswith(m.key)
+                and key.split()[0] != m.key
+            }
+        else:
+            continue
+        if len(fits) == 1:
+            long = longs[fits.pop()]
+            m.abbreviation = m.name
+            m.kind, m.key, m.name, m.settled = long.kind, long.key, long.name, long.kind
+
+
+_ABBREVIATED_KINDS = frozenset({"organization", "place"})
 
 
 def _majority_kind(key: str, group: list[_Mention]) -> str:

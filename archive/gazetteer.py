@@ -144,6 +144,7 @@ _HEAD_KINDS = {
             "society",
             "team",
             "times",
+            "treasury",
             "trust",
             "union",
             "university",

@@ -12,6 +12,7 @@ from typing import TypeVar
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from archive.abbreviations import keep_abbreviations
 from archive.cancellation import check
 from archive.curation import apply_corrections
 from archive.extraction import ExtractedEntity, extract_many, pipeline_name
@@ -420,6 +421,9 @@ def save_mentions(
             for e in entities
         ]
     )
+    for pair in keep_abbreviations(per_article, entity_ids):
+        if known_entities is not None:
+            known_entities.pop(pair, None)  # merged into its long form
 
 
 def _insert_mentions(rows: list[tuple[int, int, int, list]]) -> None:

@@ -1,4 +1,6 @@
-"""One kind per name across the archive: a name the archive already files keeps its kind."""
+"""What the archive already knows about names, applied to a new article's: curated kinds,
+surnames of people it names in full, organizations' names, and abbreviations it has seen
+written out."""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ from collections.abc import Iterable
 
 from django.db import DatabaseError
 
+from archive.abbreviations import is_abbreviation, known_abbreviations
 from archive.extraction import ExtractedEntity, union_offsets
 from archive.gazetteer import known_place
+from archive.names import normalize_key
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +23,9 @@ class ArchiveKinds:
     A name a curator filed keeps that kind. A lone word that is the surname of a person the
     archive (or the batch being settled) names in full is that person's surname ("Ferreira
     said…"), unless the same article names an organization that begins with it ("Ford" beside
-    "Ford Motor Co"). Any other name the archive files under exactly one kind keeps that kind.
+    "Ford Motor Co"). A name the archive files only as an organization is not taken for a
+    person. Otherwise the article's context decides: one name may be two entities of two
+    kinds (Clinton the person, Clinton the town).
     The import and the dry run (`extract_entities`) both settle each batch with one of these
     and then `record` it, so the dry run prints what the import stores.
     """
@@ -28,10 +34,14 @@ class ArchiveKinds:
         self._kinds: dict[str, set[str]] = {}
         self._curated: dict[str, str] = {}
         self._surnames: set[str] | None = None
+        # An abbreviation's key -> (kind, name, key) of the long form some article showed it
+        # stands for (kept as that entity's alias).
+        self._abbreviations: dict[str, tuple[str, str, str]] | None = None
 
     def settle(self, entities: list[ExtractedEntity]) -> list[ExtractedEntity]:
         """One article's extracted entities with the archive's kinds; names that now
         coincide are merged. The batch must have been `load`ed first."""
+        entities = [self._written_out(e) for e in entities]
         org_first_words = {
             e.key.split(" ", 1)[0] for e in entities if e.kind == "organization" and " " in e.key
         }
@@ -48,8 +58,10 @@ class ArchiveKinds:
                 and not known_place(e.key)
             ):
                 kinds[e.key] = "person"
-            elif len(known) == 1:
-                (kinds[e.key],) = known
+            elif known == {"organization"} and e.kind == "person":
+                # "Treasury", "Merrill Lynch": the archive files the very name as an
+                # organization, and no given name here makes it someone's.
+                kinds[e.key] = "organization"
         return apply_kinds(entities, kinds)
 
     def load(self, entities: Iterable[ExtractedEntity]) -> None:
@@ -62,6 +74,8 @@ class ArchiveKinds:
         for key in missing:
             self._kinds[key] = set()
         try:
+            if self._abbreviations is None:
+                self._abbreviations = known_abbreviations()
             if self._surnames is None:
                 full_names = Entity.objects.filter(kind="person", key__contains=" ")
                 keys_in_full = full_names.values_list("key", flat=True).iterator()
@@ -75,13 +89,25 @@ class ArchiveKinds:
             # A dry run before the database exists: an empty archive says nothing.
             logger.warning("Extraction without the archive's kinds: %s", exc)
             self._surnames = self._surnames or set()
+            self._abbreviations = self._abbreviations or {}
         self._learn_surnames(entities)
 
     def record(self, entities: list[ExtractedEntity]) -> None:
         """Remember what a batch stored, as the database now holds it."""
         for e in entities:
             self._kinds.setdefault(e.key, set()).add(e.kind)
+            for short in e.abbreviations:
+                self._abbreviations[normalize_key(short)] = (e.kind, e.name, e.key)
         self._learn_surnames(entities)
+
+    def _written_out(self, e: ExtractedEntity) -> ExtractedEntity:
+        """An abbreviation the archive has seen stand for a long form ("EC" for "European
+        Community", in another article) is that entity here too."""
+        long = self._abbreviations.get(e.key) if " " not in e.key else None
+        if long is None or e.key in self._curated or not is_abbreviation(e.name):
+            return e
+        kind, name, key = long
+        return ExtractedEntity(kind, name, key, list(e.offsets), [e.name])
 
     def _learn_surnames(self, entities: list[ExtractedEntity]) -> None:
         self._surnames.update(
@@ -99,7 +125,11 @@ def apply_kinds(entities: list[ExtractedEntity], kinds: dict[str, str]) -> list[
     for e in entities:
         kind = kinds.get(e.key, e.kind)
         if (kind, e.key) in merged:
-            merged[(kind, e.key)].offsets = union_offsets(merged[(kind, e.key)].offsets, e.offsets)
+            into = merged[(kind, e.key)]
+            into.offsets = union_offsets(into.offsets, e.offsets)
+            into.abbreviations = sorted({*into.abbreviations, *e.abbreviations})
         else:
-            merged[(kind, e.key)] = ExtractedEntity(kind, e.name, e.key, list(e.offsets))
+            merged[(kind, e.key)] = ExtractedEntity(
+                kind, e.name, e.key, list(e.offsets), list(e.abbreviations)
+            )
     return list(merged.values())

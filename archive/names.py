@@ -141,6 +141,68 @@ _CALENDAR_WORDS = frozenset(
         "sunday",
     ]
 )
+# Market tables name delivery months by abbreviation beside commodities ("Maize Mar 112.50",
+# "Soybean May", "Jun"): such words together are a table row's label, never a name.
+_MONTH_ABBREVIATIONS = frozenset(
+    ["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
+)
+_COMMODITY_WORDS = frozenset(
+    [
+        "barley",
+        "canola",
+        "cattle",
+        "cocoa",
+        "coffee",
+        "copper",
+        "corn",
+        "cotton",
+        "crude",
+        "feeder",
+        "gasoil",
+        "gasoline",
+        "gold",
+        "hogs",
+        "lead",
+        "live",
+        "maize",
+        "meal",
+        "nickel",
+        "oats",
+        "oil",
+        "palm",
+        "platinum",
+        "pork",
+        "potatoes",
+        "rapeseed",
+        "rice",
+        "rubber",
+        "silver",
+        "sorghum",
+        "soy",
+        "soybean",
+        "soybeans",
+        "soymeal",
+        "soyoil",
+        "sugar",
+        "tin",
+        "wheat",
+        "wool",
+        "zinc",
+    ]
+)
+_MARKET_WORDS = _CALENDAR_WORDS | _MONTH_ABBREVIATIONS | _COMMODITY_WORDS | TABLE_WORDS
+
+
+def is_market_label(key: str) -> bool:
+    """ "Maize Mar", "Soybean May", "Jun": a month in a market table, with or without its
+    commodity. A lone full month ("May") may still be a person's surname."""
+    words = key.split()
+    months = [w for w in words if w in _MONTH_ABBREVIATIONS or w in _CALENDAR_WORDS]
+    if not months or not all(w in _MARKET_WORDS for w in words):
+        return False
+    return len(words) > 1 or words[0] in _MONTH_ABBREVIATIONS
+
+
 # What may follow a name after a comma without being a name of its own ("Acme, Inc.").
 _COMMA_SUFFIXES = frozenset(["inc", "ltd", "llc", "plc", "co", "corp", "jr", "sr", "ii", "iii"])
 # "Tesla, Uber and Snapchat": the conjunction before the last item of a comma list.
@@ -225,6 +287,8 @@ def clean_name(text: str, kind: str) -> str | None:
     key = normalize_key(name)
     if key in TABLE_WORDS or (key in _CALENDAR_WORDS and kind != "person"):
         return None
+    if is_market_label(key):
+        return None
     return name
 
 
@@ -279,3 +343,25 @@ def normalize_key(name: str) -> str:
     folded = _ARTICLE.sub("", folded)
     folded = re.sub(r"[^\w\s]", "", folded)
     return " ".join(folded.split())
+
+
+# Words an abbreviation skips ("Securities and Exchange Commission": SEC).
+_MINOR_WORDS = frozenset({"and", "of", "the", "for", "de", "du", "des", "la", "le", "&"})
+
+
+def initials(key: str) -> set[str]:
+    """What a name of several words may be abbreviated to: its words' initials, with its
+    minor words or without ("sec" and "saec" for "securities and exchange commission")."""
+    words = key.split()
+    if len(words) < 2:
+        return set()
+    return {"".join(w[0] for w in words), "".join(w[0] for w in words if w not in _MINOR_WORDS)}
+
+
+def abbreviation(short: str, long: str) -> bool:
+    """Whether `short` (a key) abbreviates `long`: the initials of its words, minor words
+    left out or not ("ec" / "european community", "sec" / "securities and exchange
+    commission"); never a name that holds the short form itself ("ec commission")."""
+    if " " in short or not 2 <= len(short) <= 6 or short in long.split():
+        return False
+    return short in initials(long)

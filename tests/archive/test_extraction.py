@@ -450,3 +450,20 @@ def test_a_curated_kind_outweighs_the_surname_rule(db):
 )
 def test_general_rules_on_hand_tagged_text(text, spans, expected):
     assert kinds(entities_from_doc(tagged(text, *spans))) == expected
+
+
+def test_one_name_may_be_two_entities_of_two_kinds(db):
+    from archive.extraction import ExtractedEntity
+    from archive.kinds import ArchiveKinds
+    from archive.models import Entity
+
+    Entity.objects.create(kind="place", name="Clinton", key="clinton")
+    Entity.objects.create(kind="organization", name="Treasury", key="treasury")
+    known = ArchiveKinds()
+    article = [
+        ExtractedEntity("person", "Clinton", "clinton", []),
+        ExtractedEntity("person", "Treasury", "treasury", []),
+    ]
+    known.load(article)
+    # The article's context says a person named Clinton; no given name makes "Treasury" one.
+    assert kinds(known.settle(article)) == [("organization", "Treasury"), ("person", "Clinton")]

@@ -90,3 +90,17 @@ def test_table_abbreviations_are_never_names(word):
 def test_months_are_not_organizations_but_may_is_a_person():
     assert clean_name("March", "organization") is None
     assert clean_name("May", "person") == "May"
+
+
+@pytest.mark.parametrize(
+    "label", ["Maize Mar", "Soybean May", "Jun", "Feb", "Sugar Oct", "Wheat Sept"]
+)
+def test_market_table_months_are_never_names(label):
+    for kind in ("person", "place", "organization"):
+        assert clean_name(label, kind) is None
+
+
+@pytest.mark.parametrize("name", ["June Carter", "May", "Gold Fields", "Mar del Plata"])
+def test_names_with_a_month_or_a_commodity_stay_names(name):
+    kind = "person" if name in ("June Carter", "May") else "organization"
+    assert clean_name(name, kind) == name
