@@ -11,7 +11,7 @@ from django.db import DatabaseError
 
 from archive.abbreviations import is_abbreviation, known_abbreviations
 from archive.extraction import ExtractedEntity, union_offsets
-from archive.gazetteer import known_place
+from archive.gazetteer import is_given_name, known_place
 from archive.names import normalize_key
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ class ArchiveKinds:
             elif (
                 e.kind == "person"
                 and e.key not in self._surnames
-                and (known == {"organization"} or e.key in self._organization_heads)
+                and (known == {"organization"} or self._heads_organization(e))
             ):
                 # "Treasury", "Merrill Lynch": the archive files the very name as an
                 # organization, or an organization's name begins with it ("Merrill Lynch
@@ -122,6 +122,13 @@ class ArchiveKinds:
             return e
         kind, name, key = long
         return ExtractedEntity(kind, name, key, list(e.offsets), [e.name])
+
+    def _heads_organization(self, e: ExtractedEntity) -> bool:
+        """Whether an organization's name begins with this name, and no given name makes it
+        a person's ("Martin" for Martin Marietta is still someone's first name)."""
+        if e.key not in self._organization_heads:
+            return False
+        return " " in e.key or not is_given_name(e.name, e.key)
 
     def _learn_organizations(self, keys) -> None:
         for key in keys:
