@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from archive.cancellation import check
+from archive.entity_kinds import LABEL_KINDS
 from archive.gazetteer import (
     NOT_A_FACET,
     any_place_keys,
@@ -45,13 +46,6 @@ from archive.names import (
 
 logger = logging.getLogger(__name__)
 
-LABEL_KINDS = {
-    "PERSON": "person",
-    "GPE": "place",
-    "LOC": "place",
-    "FAC": "place",
-    "ORG": "organization",
-}
 # NER needs only the tokenizer and its own network: en_core_web_sm's "ner" embeds its own
 # tok2vec, so the shared one (which feeds the tagger and parser) goes too: same entities,
 # a third less time.
@@ -98,7 +92,6 @@ def union_offsets(*groups: list) -> list[list[int]]:
     return [list(o) for o in sorted({tuple(o) for group in groups for o in group})]
 
 
-KIND_LABELS = {"person": "PERSON", "place": "GPE", "organization": "ORG"}
 _rules = NO_RULES
 
 

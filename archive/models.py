@@ -6,13 +6,8 @@ from django.db.models import Count
 from django.db.models.base import ModelState
 from django.urls import reverse
 
+from archive.entity_kinds import EntityKind
 from archive.names import normalize_key
-
-
-class EntityKind(models.TextChoices):
-    PERSON = "person", "Person"
-    PLACE = "place", "Place"
-    ORGANIZATION = "organization", "Organization"
 
 
 class ArticleQuerySet(models.QuerySet):

@@ -12,7 +12,8 @@ import logging
 
 from django.db import DatabaseError
 
-from archive.extraction import KIND_LABELS, NO_RULES, Rules, use_rules
+from archive.entity_kinds import KIND_LABELS
+from archive.extraction import NO_RULES, Rules, use_rules
 from archive.models import BlockedName, Entity
 from archive.names import normalize_key
 

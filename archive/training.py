@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.extraction import LABEL_KINDS
+from archive.entity_kinds import LABEL_KINDS
 
 # Gold corpora's labels as the model's: PER/ORG/LOC are the archive's three kinds. A gold
 # MISC span (nationalities, events, products) is left unknown rather than "not an entity",

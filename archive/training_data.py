@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from archive.extraction import KIND_LABELS
+from archive.entity_kinds import KIND_LABELS
 from archive.models import Article, ArticleCorrection, BlockedName, Entity, Mention
 
 # Articles an entity or a blocked name teaches from: enough to learn a name, and a much

@@ -3,6 +3,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from archive.entity_kinds import EntityKind
 from archive.markup import marked_body, marker_for
 from archive.models import Article
 
@@ -20,7 +21,10 @@ def article_detail(request, pk: int):
             "body_html": body_html,
             "hits": hits,
             "words": words,
-            "entities_by_kind": article.entities_by_kind(),
+            "entity_groups": [
+                (EntityKind(kind).facts.plural, entities)
+                for kind, entities in article.entities_by_kind().items()
+            ],
             **back,
         },
     )

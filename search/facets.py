@@ -106,9 +106,7 @@ def source_names(needed: set[str] | None = None) -> dict[str, str]:
 
 
 FACETS: tuple[Facet, ...] = (
-    Facet("person", "People", EntityKind.PERSON),
-    Facet("place", "Places", EntityKind.PLACE),
-    Facet("organization", "Organizations", EntityKind.ORGANIZATION),
+    *(Facet(kind.value, kind.facts.plural, kind) for kind in EntityKind),
     Facet("source", "Sources"),
 )
 FACET_NAMES: tuple[str, ...] = tuple(f.name for f in FACETS)
