@@ -209,7 +209,7 @@ def _title_word(match: re.Match) -> str:
 def _mentions_from_doc(doc) -> list[_Mention]:
     mentions = []
     taken = [False] * len(doc)
-    for ent in _joined_spans(doc):
+    for ent in _with_institutions(doc, _joined_spans(doc)):
         for piece in _name_pieces(ent):
             mentions += _piece_mentions(doc, piece)
             taken[piece.start : piece.end] = [True] * len(piece)
@@ -221,7 +221,7 @@ def _mentions_from_doc(doc) -> list[_Mention]:
 def _piece_mentions(doc, span, kind: str | None = None) -> list[_Mention]:
     if span.end < len(doc) and doc[span.end].lower_ in _ACCORD_WORDS:
         return []  # "the Paris Agreement" names a treaty, not the city
-    if _is_portfolio(doc, span):
+    if _is_portfolio(doc, span) or _common_word_opening_sentence(doc, span):
         return []
     if shared := _shared_head_items(span):
         return [m for item, kind in shared for m in _piece_mentions(doc, item, kind)]
@@ -254,6 +254,22 @@ def _piece_mentions(doc, span, kind: str | None = None) -> list[_Mention]:
         end = min(start + len(name), span.start_char + item_end)
         mentions.append(_Mention(kind, name, key, start, end, settled))
     return mentions
+
+
+_SENTENCE_ENDS = frozenset([".", "!", "?", ":", '"', "\u201c", "\u201d"])
+
+
+def _common_word_opening_sentence(doc, span) -> bool:
+    """ "Videos appeared on social networks…": one capitalised word that opens a sentence,
+    where the same text also writes it in lower case, is a word, not a name."""
+    if len(span) != 1 or not span.text.isalpha() or not span.text.istitle():
+        return False
+    before = doc[span.start - 1] if span.start > 0 else None
+    opens = before is None or before.text in _SENTENCE_ENDS or "\n" in before.text_with_ws
+    if not opens:
+        return False
+    lower = span.text.lower()
+    return re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", _text(doc)) is not None
 
 
 def _is_breaker(token) -> bool:
@@ -543,6 +559,46 @@ def _joined_spans(doc) -> list:
         else:
             spans.append(ent)
     return spans
+
+
+_CONNECTORS = frozenset(["of", "for", "and"])
+
+
+def _with_institutions(doc, spans: list) -> list:
+    """The spans, and the institutions the model left untagged: capitalised words that end
+    on what an organization is ("the Security Service of Ukraine", "the Foreign Ministry"),
+    taking in a place tagged after "of"."""
+    from spacy.tokens import Span
+
+    tagged = {}
+    for span in spans:
+        tagged.update(dict.fromkeys(range(span.start, span.end), span))
+    found, i = [], 0
+    while i < len(doc):
+        if i in tagged or not doc[i].is_title or doc[i].lower_ == "the":
+            i += 1
+            continue
+        end = i + 1
+        while end < len(doc) and end not in tagged:
+            word = doc[end]
+            joins = word.lower_ in _CONNECTORS and end + 1 < len(doc) and doc[end + 1].is_title
+            if not (word.is_title or joins):
+                break
+            end += 1
+        place = tagged.get(end)
+        if doc[end - 1].lower_ == "of" and place is not None and place.label_ == "GPE":
+            end = place.end  # "... of Ukraine"
+        while end > i and doc[end - 1].lower_ in _CONNECTORS:
+            end -= 1
+        text = doc[i:end].text
+        if end - i >= 2 and head_kind(text) == "organization":
+            found.append(Span(doc, i, end, label="ORG"))
+        i = max(end, i + 1)
+    if not found:
+        return spans
+    covered = {t for span in found for t in range(span.start, span.end)}
+    kept = [span for span in spans if not covered.intersection(range(span.start, span.end))]
+    return sorted([*kept, *found], key=lambda span: span.start)
 
 
 # What the words around a name say about it, whatever the tagger made of the name itself.
