@@ -10,7 +10,14 @@ from pathlib import Path
 
 from archive.extraction import load_pipeline, ner_text
 from archive.models import Article
-from archive.training import Score, curated_example, dev_examples, fine_tune, score
+from archive.training import (
+    Score,
+    curated_example,
+    dev_examples,
+    fine_tune,
+    rehearsal_examples,
+    score,
+)
 
 # Articles whose own entities (as the model finds them now) are rehearsed alongside the
 # corrections, so that learning a few names does not unlearn the rest.
@@ -55,8 +62,6 @@ def retrain(
 ) -> tuple[Score, Score]:
     """Fine-tune, score on `dev` before and after, and save to `out` unless it got worse;
     returns the two scores."""
-    from archive.training import rehearsal_examples
-
     items = read_examples(examples)
     nlp = load_pipeline()  # a copy of its own: the process's pipeline keeps working meanwhile
     curated = [curated_example(nlp, item) for item in items]

@@ -4,11 +4,12 @@ within a time budget; and the kind-level score a model is kept or refused by.
 
 The model is a spaCy pipeline of a tokenizer and "ner" (en_core_web_sm's, trimmed as
 archive/extraction.py loads it). Only "ner" learns; its labels stay spaCy's, and
-extraction.LABEL_KINDS maps them to the archive's kinds.
+archive/entity_kinds.py maps them to the archive's kinds.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.entity_kinds import LABEL_KINDS
+from archive.extraction import ner_text
+from archive.names import normalize_key
 
 # Gold corpora's labels as the model's: PER/ORG/LOC are the archive's three kinds. A gold
 # MISC span (nationalities, events, products) is left unknown rather than "not an entity",
@@ -133,8 +136,6 @@ class Score:
 def kind_names(doc) -> set[tuple[str, str]]:
     """The (kind, name key) pairs a document names, as the archive would file them: "The
     United Nations" and "United Nations" are one name, a place labelled LOC or GPE a place."""
-    from archive.names import normalize_key
-
     return {
         (LABEL_KINDS[e.label_], normalize_key(e.text)) for e in doc.ents if e.label_ in LABEL_KINDS
     }
@@ -236,8 +237,6 @@ def curated_example(nlp, item: dict):
 def dev_examples(nlp, path: Path, genre: str | None = "news") -> list:
     """Gold documents in the shared dev set's form (JSON Lines: text, entities with start,
     end and a PER/ORG/LOC label), every word outside them "not a name"."""
-    import json
-
     examples = []
     with open(path, encoding="utf-8") as lines:
         for line in lines:
@@ -306,10 +305,6 @@ def source_examples(nlp, sources: Path, seed: int = 0, log=print) -> tuple[list,
 def news_paragraphs(path: Path, skip: int, most: int) -> list[str]:
     """Paragraphs of unlabelled news (Reuters-21578's JSON Lines) for rehearsal, from the
     records after the first `skip` (which the archive's tests and benchmarks read)."""
-    import json
-
-    from archive.extraction import ner_text
-
     paragraphs: list[str] = []
     with open(path, encoding="utf-8") as lines:
         for number, line in enumerate(lines):
