@@ -470,3 +470,59 @@ def test_one_name_may_be_two_entities_of_two_kinds(db):
     known.load(article)
     # The article's context says a person named Clinton; no given name makes "Treasury" one.
     assert kinds(known.settle(article)) == [("organization", "Treasury"), ("person", "Clinton")]
+
+
+def test_an_institution_the_model_left_untagged_is_an_organization():
+    doc = tagged(
+        "The Security Service of Ukraine said the Foreign Ministry agreed.", ("Ukraine", "GPE")
+    )
+    found = entities_from_doc(doc)
+    assert kinds(found) == [
+        ("organization", "Foreign Ministry"),
+        ("organization", "Security Service of Ukraine"),
+    ]
+
+
+def test_a_common_word_opening_a_sentence_is_not_a_name():
+    doc = tagged(
+        "Earlier, videos showed the town. Videos appeared later, Reuters said.",
+        ("Videos", "ORG"),
+        ("Reuters", "ORG"),
+    )
+    assert kinds(entities_from_doc(doc)) == [("organization", "Reuters")]
+
+
+def test_company_suffixes_publications_and_agency_abbreviations_settle_kinds():
+    doc = tagged(
+        "Samuel Montagu and Co Ltd said so. The local daily al-Qabas quoted officials in "
+        "Austin, Tex. and in America.",
+        ("Samuel Montagu", "PERSON"),
+        ("al-Qabas", "PERSON"),
+        ("Austin", "GPE"),
+        ("Tex.", "PERSON"),
+        ("America", "PERSON"),
+    )
+    assert kinds(entities_from_doc(doc)) == [
+        ("organization", "Samuel Montagu"),
+        ("organization", "al-Qabas"),
+        ("place", "America"),
+        ("place", "Austin"),
+        ("place", "Texas"),
+    ]
+
+
+def test_a_name_that_begins_an_organizations_name_is_no_person_unless_a_given_name(db):
+    from archive.extraction import ExtractedEntity
+    from archive.kinds import ArchiveKinds
+
+    def entity(kind, name):
+        return ExtractedEntity(kind, name, name.lower(), [])
+
+    companies = [
+        entity("organization", "Merrill Lynch Capital Markets"),
+        entity("organization", "Martin Marietta"),
+    ]
+    article = [entity("person", "Merrill Lynch"), entity("person", "Martin")]
+    known = ArchiveKinds()
+    known.load(companies + article)
+    assert kinds(known.settle(article)) == [("organization", "Merrill Lynch"), ("person", "Martin")]
