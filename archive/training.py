@@ -110,14 +110,14 @@ def rehearsal_examples(nlp, texts: Iterable[str], batch_size: int = 64) -> list:
     return examples
 
 
-def text_example(nlp, text: str, spans: Iterable[tuple[int, int, str]], complete: bool):
-    """An example from raw text and character spans (start, end, model label). When not
-    `complete`, tokens outside the spans are unknown rather than "not an entity"."""
+def text_example(nlp, text: str, spans: Iterable[tuple[int, int, str]]):
+    """An example from gold text and its character spans (start, end, model label); every
+    token outside them is "not a name"."""
     from spacy.training import Example, offsets_to_biluo_tags
 
     doc = nlp.make_doc(text)
     # A span that does not fall on token edges teaches nothing: its tokens come back "-".
-    tags = offsets_to_biluo_tags(doc, sorted(set(spans)), missing="O" if complete else "-")
+    tags = offsets_to_biluo_tags(doc, sorted(set(spans)), missing="O")
     return Example.from_dict(doc, {"entities": tags})
 
 
@@ -244,7 +244,7 @@ def dev_examples(nlp, path: Path, genre: str | None = "news") -> list:
             if genre and doc.get("genre", genre) != genre:
                 continue
             spans = [(e["start"], e["end"], GOLD_LABELS[e["label"]]) for e in doc["entities"]]
-            examples.append(text_example(nlp, doc["text"], spans, complete=True))
+            examples.append(text_example(nlp, doc["text"], spans))
     return examples
 
 
