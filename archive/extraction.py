@@ -225,7 +225,7 @@ def _piece_mentions(doc, span, kind: str | None = None) -> list[_Mention]:
         return []
     if shared := _shared_head_items(span):
         return [m for item, kind in shared for m in _piece_mentions(doc, item, kind)]
-    if _is_team(doc, span) or _company_follows(doc, span.end):
+    if (_is_team(doc, span) and not _named_player(span)) or _company_follows(doc, span.end):
         settled = "organization"  # "Samuel Montagu and Co Ltd", whatever its given name
     elif span.label_ != "NORP" and _described_as_place(doc, span):
         settled = "place"
@@ -441,6 +441,18 @@ def _is_team(doc, span) -> bool:
         ints = [t for t in line if _is_small_int(t)]
         return len(ints) >= 2 and all(t.i > 0 and doc[t.i - 1].is_title for t in ints)
     return False
+
+
+_INITIAL = re.compile(r"^[A-Z]\.$")
+
+
+def _named_player(span) -> bool:
+    """ "Irina Spirlea ( Romania ) beat…", "P. Simmons 4-38": the model's person, named by a
+    given name or an initial, is a player in the result line, not a club."""
+    words = span.text.split()
+    if span.label_ != "PERSON" or len(words) < 2:
+        return False
+    return _INITIAL.match(words[0]) is not None or looks_like_personal_name(span.text)
 
 
 _RESULT_LINE = re.compile(
@@ -786,14 +798,14 @@ def _majority_kind(key: str, group: list[_Mention]) -> str:
     settled = Counter(m.settled for m in group if m.settled)
     if settled:
         return settled.most_common(1)[0][0]
-    if known_place(key):
+    votes = Counter(m.kind for m in group)
+    if known_place(key) and votes["organization"] <= votes["place"]:
         return "place"
     if looks_like_personal_name(group[0].name) and any(m.kind != OTHER for m in group):
         return "person"
     head = head_kind(group[0].name)
     if head is not None:
         return head
-    votes = Counter(m.kind for m in group)
     first_seen = {m.kind: i for i, m in reversed(list(enumerate(group)))}
     # On a tie a person wins: the small model calls an unfamiliar name an organization far
     # more often than it calls a non-person a person ("Duffy" tagged ORG, then PERSON).

@@ -449,6 +449,32 @@ def test_a_curated_kind_outweighs_the_surname_rule(db):
             [("Cuaron", "ORG")],
             [("person", "Cuaron")],
         ),
+        # A city the model reads as a club in every mention is the club; as a place, the city.
+        (
+            "Boston 69 66 .511\nTORONTO 63 72 .467\nBoston lost at home.",
+            [("Boston", "ORG"), ("Boston", "ORG")],
+            [("organization", "Boston")],
+        ),
+        (
+            "Boston won. Fans flooded Boston.",
+            [("Boston", "ORG"), ("Boston", "GPE")],
+            [("place", "Boston")],
+        ),
+        # Players named in a result line stay people; the clubs in one are organizations.
+        (
+            "Irina Spirlea ( Romania ) beat Helena Sukova 6-4 6-3",
+            [("Irina Spirlea", "PERSON"), ("Romania", "GPE"), ("Helena Sukova", "PERSON")],
+            [("person", "Helena Sukova"), ("person", "Irina Spirlea"), ("place", "Romania")],
+        ),
+        (
+            "P. Simmons took four for 38 as Leicestershire beat Somerset 2-1.",
+            [("P. Simmons", "PERSON"), ("Leicestershire", "ORG"), ("Somerset", "PERSON")],
+            [
+                ("organization", "Leicestershire"),
+                ("organization", "Somerset"),
+                ("person", "P. Simmons"),
+            ],
+        ),
     ],
 )
 def test_general_rules_on_hand_tagged_text(text, spans, expected):
