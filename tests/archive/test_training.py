@@ -136,3 +136,38 @@ def test_retraining_without_examples_says_so(dev_file, tmp_path):
     empty.write_text("not json\n")
     with pytest.raises(CommandError, match=r"Line 1 .* is not an export_training_data example"):
         call_command("retrain_entity_model", str(empty), "--dev", str(dev_file))
+
+
+def test_a_saved_model_keeps_the_one_it_replaces(tmp_path):
+    import spacy
+
+    out = tmp_path / "entity_model"
+    for version in ("first", "second"):
+        nlp = spacy.blank("en")
+        nlp.meta["version_note"] = version
+        retraining._save(nlp, out)
+    assert spacy.load(out).meta["version_note"] == "second"
+    assert spacy.load(out.with_name("entity_model.previous")).meta["version_note"] == "first"
+    assert not out.with_name("entity_model.new").exists()
+
+
+def test_the_archive_prefers_its_retrained_model_to_the_shipped_one(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    def model_in_use() -> str:
+        env = {k: v for k, v in os.environ.items() if k != "SPACY_MODEL"}
+        env["ARCHIVE_DATA_DIR"] = str(tmp_path)
+        code = "from django.conf import settings; print(settings.SPACY_MODEL)"
+        run = subprocess.run(
+            [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+            cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return run.stdout.strip().splitlines()[-1]
+
+    assert model_in_use() == str(settings.SHIPPED_ENTITY_MODEL)
+    (tmp_path / "entity_model").mkdir()
+    assert model_in_use() == str(tmp_path / "entity_model")
