@@ -7,13 +7,15 @@ record a curator can undo)."""
 from __future__ import annotations
 
 from archive.extraction import ExtractedEntity
-from archive.names import normalize_key
+from archive.names import CLIPPED_LETTERS, normalize_key
 
 
 def is_abbreviation(name: str) -> bool:
     """ "EC", "S.E.C.", "Fed": a short name in capitals, or one clipped word."""
     letters = name.replace(".", "").replace("&", "")
-    return 2 <= len(letters) <= 6 and " " not in name and (letters.isupper() or name.istitle())
+    if " " in name or not 2 <= len(letters) <= 6:
+        return False
+    return letters.isupper() or (name.istitle() and len(letters) in CLIPPED_LETTERS)
 
 
 def known_abbreviations() -> dict[str, tuple[str, str, str]]:

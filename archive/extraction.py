@@ -39,6 +39,7 @@ from archive.names import (
     TABLE_WORDS,
     abbreviation,
     clean_name,
+    clipped,
     list_items,
     normalize_key,
     starts_with_honorific,
@@ -774,14 +775,12 @@ def _join_abbreviations(mentions: list[_Mention]) -> None:
         letters = m.name.replace(".", "").replace("&", "")
         if letters.isupper():
             fits = {key for key in longs if abbreviation(m.key, key)}
-        elif m.name.istitle() and len(m.key) >= 3 and m.kind != "place":
+        elif m.name.istitle() and m.kind != "place":
             # A clipped word ("Fed"), for an organization only.
             fits = {
                 key
                 for key, long in longs.items()
-                if long.kind == "organization"
-                and key.split()[0].startswith(m.key)
-                and key.split()[0] != m.key
+                if long.kind == "organization" and clipped(m.key, key)
             }
         else:
             continue

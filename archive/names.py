@@ -365,3 +365,17 @@ def abbreviation(short: str, long: str) -> bool:
     if " " in short or not 2 <= len(short) <= 6 or short in long.split():
         return False
     return short in initials(long)
+
+
+# A clipped word ("Fed" for "Federal Reserve") has three or four letters: a longer word is a
+# name of its own ("Apple" beside "AppleWorld Conference").
+CLIPPED_LETTERS = range(3, 5)
+
+
+def clipped(short: str, long: str) -> bool:
+    """Whether `short` (a key) is the clipped first word of `long`, a name of several words
+    ("fed" / "federal reserve")."""
+    first = long.split()[0]
+    return (
+        len(short) in CLIPPED_LETTERS and " " in long and first.startswith(short) and first != short
+    )

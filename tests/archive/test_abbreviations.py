@@ -29,6 +29,15 @@ def test_an_abbreviation_beside_its_long_form_is_that_entity():
     assert sec["securities and exchange commission"][1] == ["SEC"]
 
 
+def test_a_name_that_begins_a_longer_one_is_not_its_abbreviation():
+    from archive.abbreviations import is_abbreviation
+
+    found = keys("Apple showed its new Macintosh at the AppleWorld Conference in Boston. "
+                 "Apple said sales rose.")  # fmt: skip
+    assert found["apple"][1] == [] and found["appleworld conference"][1] == []
+    assert is_abbreviation("Fed") and not is_abbreviation("Apple")
+
+
 def test_an_abbreviation_two_long_forms_fit_stays_apart():
     text = (
         "The European Commission and the European Council disagreed. The EC said it would "
