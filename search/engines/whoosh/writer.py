@@ -54,7 +54,7 @@ class _BackgroundWriter:
             context = multiprocessing.get_context("fork")
             connection, child_end = context.Pipe()
             self._process = context.Process(
-                target=_serve, args=(backend, child_end, os.getpid()), daemon=True
+                target=_serve, args=(backend, child_end, os.getpid(), connection), daemon=True
             )
             self._process.start()
             child_end.close()
@@ -113,7 +113,11 @@ class _BackgroundWriter:
             indexing_failed.send(sender=Article, ids=ids, error=error)
 
 
-def _serve(backend, connection, parent: int) -> None:
+def _serve(backend, connection, parent: int, parents_end) -> None:
+    # The fork gave this process a copy of the parent's end of the pipe. Closed here, so that
+    # a parent killed halfway through sending a batch leaves recv an end of file, rather than
+    # a wait, forever, for the rest of the batch.
+    parents_end.close()
     staged = None
     while True:
         # A killed importer cannot say goodbye, and other children it forked may keep the
