@@ -239,7 +239,8 @@ def _piece_mentions(doc, span, kind: str | None = None) -> list[_Mention]:
         # and GPE once is not a place.
         kind = _context_kind(doc, span, LABEL_KINDS.get(span.label_, OTHER))
     mentions = []
-    for item_start, item_end in list_items(span.text, is_region_of):
+    items = list_items(span.text, is_region_of)
+    for item_start, item_end in items:
         text = span.text[item_start:item_end]
         name = clean_name(text, kind)
         if name is None:
@@ -249,11 +250,13 @@ def _piece_mentions(doc, span, kind: str | None = None) -> list[_Mention]:
             continue
         if "," in name and not settled:
             kind = settled = "place"  # joined with its region: "Denver, Colorado"
+        # One label on a list ("Kisumu, Mombasa and Kampala") says little of each town in it.
+        item_kind = "place" if len(items) > 1 and not settled and known_place(key) else kind
         # Offsets of the cleaned name inside the span, so highlighting skips "the" and "Mr.".
         inner = item_start + max(text.find(name.split()[0]), 0)
         start = span.start_char + inner
         end = min(start + len(name), span.start_char + item_end)
-        mentions.append(_Mention(kind, name, key, start, end, settled))
+        mentions.append(_Mention(item_kind, name, key, start, end, settled))
     return mentions
 
 
@@ -703,8 +706,9 @@ def resolve_mentions(mentions: list[_Mention], rules: Rules | None = None) -> li
         if m.key in rules.canonical:
             m.kind, m.name, m.key = rules.canonical[m.key]
         elif country := country_key(m.name, m.kind == "place" or "." in m.name):
-            # The article's spelling stays its name; the archive files it under the country.
-            m.kind, m.key = "place", country
+            # The article's spelling stays its name; the archive files it under the country,
+            # a place even where it names a national side ("Romania 1 Lithuania 0").
+            m.kind, m.key, m.settled = "place", country, "place"
         elif state := state_of_abbreviation(m.name):
             m.kind, m.name, m.key, m.settled = "place", state, normalize_key(state), "place"
     _join_spellings(mentions)
@@ -803,7 +807,8 @@ def _majority_kind(key: str, group: list[_Mention]) -> str:
     if looks_like_personal_name(group[0].name) and any(m.kind != OTHER for m in group):
         return "person"
     head = head_kind(group[0].name)
-    if head is not None:
+    # A bank may be a shore: "the West Bank", "the Left Bank", if the model says place.
+    if head is not None and not (key.endswith("bank") and set(votes) == {"place"}):
         return head
     first_seen = {m.kind: i for i, m in reversed(list(enumerate(group)))}
     # On a tie a person wins: the small model calls an unfamiliar name an organization far

@@ -460,6 +460,24 @@ def test_a_curated_kind_outweighs_the_surname_rule(db):
             [("Boston", "ORG"), ("Boston", "GPE")],
             [("place", "Boston")],
         ),
+        # A label on a list of towns is not each town's.
+        (
+            "The money takes the cold rooms to Kisumu, Mombasa and Kampala.",
+            [("Kisumu, Mombasa", "ORG"), ("Kampala", "GPE")],
+            [("place", "Kampala"), ("place", "Kisumu"), ("place", "Mombasa")],
+        ),
+        # A country is a place, even as a national side in a result line.
+        (
+            "Romania 1 Lithuania 0",
+            [("Romania", "ORG"), ("Lithuania", "ORG")],
+            [("place", "Lithuania"), ("place", "Romania")],
+        ),
+        # A bank the model calls a place is a shore; otherwise a bank.
+        (
+            "Settlers moved into the West Bank. Fulda Bank lent more, said Fulda Bank.",
+            [("West Bank", "GPE"), ("Fulda Bank", "GPE"), ("Fulda Bank", "ORG")],
+            [("organization", "Fulda Bank"), ("place", "West Bank")],
+        ),
         # Players named in a result line stay people; the clubs in one are organizations.
         (
             "Irina Spirlea ( Romania ) beat Helena Sukova 6-4 6-3",
