@@ -56,6 +56,18 @@ _TITLE_WORDS = _TITLES | {
     "dame",
     "lord",
     "lady",
+    # Positions on a team, written before a player's name at the start of a sentence
+    # ("Defender Hassan Abbas scored").
+    "defender",
+    "striker",
+    "midfielder",
+    "goalkeeper",
+    "winger",
+    "fullback",
+    "quarterback",
+    "pitcher",
+    "batsman",
+    "skipper",
 }
 # Forms of address that only ever precede a person's name.
 HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "lord", "lady"})

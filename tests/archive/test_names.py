@@ -25,6 +25,9 @@ from archive.names import clean_name, list_items, normalize_key
         ("Lucas Cranach the", "person", "Lucas Cranach"),
         ("de Blasio", "person", "de Blasio"),
         ("Real Estate Council of Ontario (RECO", "organization", "Real Estate Council of Ontario"),
+        ("Defender Hassan Abbas", "person", "Hassan Abbas"),
+        ("Striker Marcus Rashford", "person", "Marcus Rashford"),
+        ("Debra Winger", "person", "Debra Winger"),
     ],
 )
 def test_names_are_cleaned_like_an_editor_would(raw, kind, expected):
