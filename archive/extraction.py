@@ -226,7 +226,11 @@ def _piece_mentions(doc, span, kind: str | None = None) -> list[_Mention]:
         return []
     if shared := _shared_head_items(span):
         return [m for item, kind in shared for m in _piece_mentions(doc, item, kind)]
-    if (_is_team(doc, span) and not _named_player(span)) or _company_follows(doc, span.end):
+    if (
+        (_is_team(doc, span) and not _named_player(span))
+        or _company_follows(doc, span.end)
+        or _described_as_organization(doc, span)
+    ):
         settled = "organization"  # "Samuel Montagu and Co Ltd", whatever its given name
     elif span.label_ != "NORP" and _described_as_place(doc, span):
         settled = "place"
@@ -318,6 +322,12 @@ def _is_portfolio(doc, span) -> bool:
 def _name_pieces(ent) -> list:
     from spacy.tokens import Span
 
+    owner = _owning_place(ent)
+    if owner:
+        # "Britain's Ministry of Defense": the country, and its ministry.
+        doc = ent.doc
+        rest = Span(doc, ent.start + owner + 1, ent.end, label=ent.label)
+        return [Span(doc, ent.start, ent.start + owner, label="GPE"), *_name_pieces(rest)]
     pieces, start = [], None
     for i in range(ent.start, ent.end + 1):
         if i == ent.end or _is_breaker(ent.doc[i]):
@@ -327,6 +337,16 @@ def _name_pieces(ent) -> list:
         elif start is None:
             start = i
     return pieces
+
+
+def _owning_place(ent) -> int:
+    """Where "'s" parts a known place from what it owns in one span ("Britain's Ministry of
+    Defense", "Russia's Gazprom"); 0 if it does not."""
+    for i, token in enumerate(ent[1:-1], 1):
+        if token.lower_ in ("'s", "\u2019s"):
+            owner = ent[:i].text
+            return i if known_place(normalize_key(owner)) or country_key(owner, True) else 0
+    return 0
 
 
 _PLACE_NOUNS = frozenset(
@@ -375,6 +395,48 @@ def _described_as_place(doc, span) -> bool:
             others += 1
             if others > 1 or not token.is_lower:
                 return False
+    return False
+
+
+# What an article calls an organization when it says what a name is.
+_ORGANIZATION_NOUNS = frozenset(
+    [
+        "airline",
+        "bank",
+        "broadcaster",
+        "charity",
+        "company",
+        "conglomerate",
+        "firm",
+        "insurer",
+        "lender",
+        "maker",
+        "manufacturer",
+        "newspaper",
+        "retailer",
+        "startup",
+        "start-up",
+        "supplier",
+    ]
+)
+# Words that may follow the noun an apposition ends on: "a Nairobi company that builds…".
+_AFTER_APPOSITION = frozenset(["that", "which", "whose", "based", "founded", "owned", "with"])
+
+
+def _described_as_organization(doc, span) -> bool:
+    """ "Coolhaven, a Nairobi company that builds cold rooms": the apposition after the name
+    ends on what it is. Not "Smith, a bank clerk": the noun must end the apposition."""
+    after = list(doc[span.end : span.end + 8])
+    if not after or after[0].text != ",":
+        return False
+    for n, token in enumerate(after[1:5], 1):
+        if token.lower_ in _ORGANIZATION_NOUNS:
+            following = after[n + 1] if n + 1 < len(after) else None
+            return following is None or following.is_punct or following.lower_ in _AFTER_APPOSITION
+        if n == 1 and token.lower_ not in ("a", "an", "the"):
+            return False
+        if token.is_punct:
+            return False
     return False
 
 

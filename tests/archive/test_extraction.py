@@ -460,6 +460,19 @@ def test_a_curated_kind_outweighs_the_surname_rule(db):
             [("Boston", "ORG"), ("Boston", "GPE")],
             [("place", "Boston")],
         ),
+        # A country that owns what follows in one span is a place of its own.
+        (
+            "Britain's Ministry of Defense said so.",
+            [("Britain's Ministry of Defense", "ORG")],
+            [("organization", "Ministry of Defense"), ("place", "Britain")],
+        ),
+        # What the article says a name is settles it; a description that goes on does not.
+        (
+            "Coolhaven, a Nairobi company that builds cold rooms, raised money.",
+            [("Coolhaven", "GPE")],
+            [("organization", "Coolhaven"), ("place", "Nairobi")],
+        ),
+        ("Ruto, a bank clerk, saw it.", [("Ruto", "PERSON")], [("person", "Ruto")]),
         # A label on a list of towns is not each town's.
         (
             "The money takes the cold rooms to Kisumu, Mombasa and Kampala.",

@@ -171,3 +171,20 @@ def test_the_archive_prefers_its_retrained_model_to_the_shipped_one(tmp_path):
     assert model_in_use() == str(settings.SHIPPED_ENTITY_MODEL)
     (tmp_path / "entity_model").mkdir()
     assert model_in_use() == str(tmp_path / "entity_model")
+
+
+def test_gold_readers_keep_hashtags_as_words_and_leave_handles_unknown(tmp_path):
+    from archive.training import read_columns, read_tweets
+
+    tweets = tmp_path / "btc.conll"
+    tweets.write_text(
+        "@\tB-ORG\nReutersUK\tB-ORG\n:\tO\n#Ebola\tB-MISC\nreaches\tO\nKenya\tB-LOC\n"
+        "says\tO\nTurkish\tB-LOC\nminister\tO\n\n"
+    )
+    [tweet] = read_tweets(tweets)
+    assert tweet.words[3] == "#Ebola"
+    assert tweet.tags == ["B-MISC", "B-MISC", "O", "B-MISC", "O", "B-LOC", "O", "B-MISC", "O"]
+    wiki = tmp_path / "wikigold.conll"
+    wiki.write_text("-DOCSTART- O\n\nThe I-ORG\nMad I-ORG\nCapsule I-ORG\nplayed O\n\n")
+    [sentence] = read_columns(wiki, 0, 1)
+    assert sentence.words == ["The", "Mad", "Capsule", "played"]
