@@ -66,7 +66,10 @@ def read_columns(path: Path, word: int, tag: int, strip: str = "") -> Iterator[S
                     yield Sentence(words, tags)
                 words, tags = [], []
                 continue
-            words.append(columns[word].removeprefix(strip))
+            text = columns[word].removeprefix(strip)
+            if not text.strip():
+                continue  # a token of whitespace alone (some tweets have them) is no word
+            words.append(text)
             tags.append(columns[tag])
     if words:
         yield Sentence(words, tags)

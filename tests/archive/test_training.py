@@ -178,7 +178,7 @@ def test_gold_readers_keep_hashtags_as_words_and_leave_handles_unknown(tmp_path)
 
     tweets = tmp_path / "btc.conll"
     tweets.write_text(
-        "@\tB-ORG\nReutersUK\tB-ORG\n:\tO\n#Ebola\tB-MISC\nreaches\tO\nKenya\tB-LOC\n"
+        "@\tB-ORG\nReutersUK\tB-ORG\n:\tO\n#Ebola\tB-MISC\nreaches\tO\n \tO\nKenya\tB-LOC\n"
         "says\tO\nTurkish\tB-LOC\nminister\tO\n\n"
     )
     [tweet] = read_tweets(tweets)
