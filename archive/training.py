@@ -319,16 +319,21 @@ def source_examples(nlp, sources: Path, seed: int = 0, log=print) -> tuple[list,
     rng = random.Random(seed)
     examples, texts = [], []
     for source in GOLD_SOURCES:
-        sentences = list(source.read(sources / source.file))
-        sentences = [s for s in sentences if len(s.words) >= source.min_words]
-        if source.most and len(sentences) > source.most:
-            sentences = rng.sample(sentences, source.most)
-        use = "text rehearsed" if source.rehearse else f"gold x{source.repeat}"
-        log(f"{source.file} ({source.style}): {len(sentences)} sentences, {use}")
-        if source.rehearse:
-            texts += [" ".join(s.words) for s in sentences]
-        else:
-            examples += [gold_example(nlp, s) for s in sentences] * source.repeat
+        try:
+            sentences = list(source.read(sources / source.file))
+            sentences = [s for s in sentences if len(s.words) >= source.min_words]
+            if source.most and len(sentences) > source.most:
+                sentences = rng.sample(sentences, source.most)
+            use = "text rehearsed" if source.rehearse else f"gold x{source.repeat}"
+            log(f"{source.file} ({source.style}): {len(sentences)} sentences, {use}")
+            if source.rehearse:
+                texts += [" ".join(s.words) for s in sentences]
+            else:
+                examples += [gold_example(nlp, s) for s in sentences] * source.repeat
+        except (ValueError, IndexError, UnicodeDecodeError) as bad:
+            raise ValueError(
+                f"{source.file} is not the file training/README.md names: {bad}"
+            ) from None
     return examples, texts
 
 

@@ -188,3 +188,19 @@ def test_gold_readers_keep_hashtags_as_words_and_leave_handles_unknown(tmp_path)
     wiki.write_text("-DOCSTART- O\n\nThe I-ORG\nMad I-ORG\nCapsule I-ORG\nplayed O\n\n")
     [sentence] = read_columns(wiki, 0, 1)
     assert sentence.words == ["The", "Mad", "Capsule", "played"]
+
+
+def test_a_damaged_training_source_is_named_not_a_stack_trace(tmp_path):
+    from archive.training import GOLD_SOURCES, HELD_OUT_FILE
+
+    for name in [source.file for source in GOLD_SOURCES] + [HELD_OUT_FILE]:
+        (tmp_path / name).write_text("Lisbon###B-LOC rose###O\n")
+    (tmp_path / GOLD_SOURCES[0].file).write_bytes(b"\xff\xfe broken")
+    news = tmp_path / "news.jsonl"
+    news.write_text('{"body": "Port traffic in Lisbon rose."}\n')
+    with pytest.raises(CommandError, match=rf"{GOLD_SOURCES[0].file} is not the file"):
+        call_command(
+            "train_entity_model", str(tmp_path), "--news", str(news), "--out", str(tmp_path / "m")
+        )
+    with pytest.raises(CommandError, match="No Reuters-21578"):
+        call_command("train_entity_model", str(tmp_path), "--news", str(tmp_path / "none.jsonl"))

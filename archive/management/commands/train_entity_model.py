@@ -45,11 +45,16 @@ class Command(BaseCommand):
         if missing or not (sources / HELD_OUT_FILE).is_file():
             raise CommandError(f"Missing in {sources}: {', '.join(missing or [HELD_OUT_FILE])}.")
         news = Path(news or settings.BASE_DIR.parent / "shared/data/reuters21578/articles.jsonl")
+        if not news.is_file():
+            raise CommandError(f"No Reuters-21578 JSON Lines at {news} (--news).")
         started = time.monotonic()
         # Start from en_core_web_sm itself, never from a model trained here before.
         nlp = load_pipeline(settings.SPACY_MODEL_FALLBACKS)
         log = self.stdout.write
-        train, texts = source_examples(nlp, sources, seed=seed, log=log)
+        try:
+            train, texts = source_examples(nlp, sources, seed=seed, log=log)
+        except ValueError as bad:
+            raise CommandError(str(bad)) from None
         paragraphs = news_paragraphs(news, REHEARSAL_SKIP, REHEARSAL_PARAGRAPHS)
         log(f"{news.name}: {len(paragraphs)} paragraphs, text rehearsed")
         train += rehearsal_examples(nlp, texts + paragraphs) * REHEARSAL_WEIGHT
