@@ -35,7 +35,9 @@ from archive.gazetteer import (
     plural_head_kind,
     state_of_abbreviation,
 )
+from archive.lexicon import is_common_noun
 from archive.names import (
+    CALENDAR_WORDS,
     TABLE_WORDS,
     abbreviation,
     clean_name,
@@ -210,13 +212,95 @@ def _title_word(match: re.Match) -> str:
 def _mentions_from_doc(doc) -> list[_Mention]:
     mentions = []
     taken = [False] * len(doc)
-    for ent in _with_institutions(doc, _joined_spans(doc)):
+    for ent in _with_institutions(doc, _with_shared_heads(doc, _joined_spans(doc))):
         for piece in _name_pieces(ent):
             mentions += _piece_mentions(doc, piece)
             taken[piece.start : piece.end] = [True] * len(piece)
     mentions += _result_line_mentions(doc, taken)
     mentions += _gazetteer_mentions(doc, taken)
+    mentions += _speaker_mentions(doc, taken)
+    mentions += _region_mentions(doc, taken)
     return mentions
+
+
+def _region_mentions(doc, taken: list[bool]) -> list[_Mention]:
+    """Places the model missed that the next word says are places: "the Haute-Garonne
+    region", "the Kherson oblast"; and streets named in full ("H Street")."""
+    from spacy.tokens import Span
+
+    mentions = []
+    for token in doc[1:]:
+        region = token.is_lower and token.lower_ in _REGION_WORDS
+        street = token.is_title and token.lower_ in _STREET_WORDS
+        if taken[token.i] or not (region or street):
+            continue
+        start = token.i
+        while start > 0 and not taken[start - 1] and _name_part(doc[start - 1]):
+            start -= 1
+        end = token.i if region else token.i + 1
+        if start < token.i:
+            mentions += _piece_mentions(doc, Span(doc, start, end, label="GPE"), "place")
+            taken[start:end] = [True] * (end - start)
+    return mentions
+
+
+def _name_part(token) -> bool:
+    """A word of a name: capitalised ("Haute"), a hyphen inside one, or one capital ("H")."""
+    return token.is_title or token.text == "-" or (token.is_upper and len(token) == 1)
+
+
+_REGION_WORDS = frozenset(["region", "province", "district", "oblast", "prefecture", "governorate"])
+_STREET_WORDS = frozenset(["street", "avenue", "road", "square", "boulevard"])
+
+
+def _speaker_mentions(doc, taken: list[bool]) -> list[_Mention]:
+    """A one-word name the model missed where only a person stands: "Leive said",
+    "Isner, who…", "Jutting, now 31,". Not a word English also writes in lower case
+    ("Traders said", "Paper says"), a date or a town."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+    from spacy.tokens import Span
+
+    mentions = []
+    for token in doc[:-2]:
+        word = token.lower_
+        if taken[token.i] or not (token.is_alpha and token.is_title and len(word) > 2):
+            continue
+        if not _only_a_person_follows(doc, token.i + 1):
+            continue
+        if (
+            (token.i > 0 and doc[token.i - 1].is_title)  # part of a name the model saw otherwise
+            or word in STOP_WORDS
+            or word in CALENDAR_WORDS
+            or word in any_place_keys()
+            or is_common_noun(word)
+        ):
+            continue
+        mentions += _piece_mentions(doc, Span(doc, token.i, token.i + 1, label="PERSON"))
+        taken[token.i] = True
+    return mentions
+
+
+def _only_a_person_follows(doc, i: int) -> bool:
+    """ "… said", "…, who", "… herself", "…, 31," or "…, now 31,": what follows token i-1
+    is said of people only."""
+    words = [t.lower_ for t in doc[i : i + 4]]
+    if words[:1] and (words[0] in _SPEECH_VERBS or words[0] in ("himself", "herself")):
+        return True
+    if words[:2] == [",", "who"]:
+        return True
+    age = words[2:4] if words[1:2] in (["now"], ["aged"]) else words[1:3]
+    return (
+        words[:1] == [","]
+        and len(age) == 2
+        and age[0].isdigit()
+        and len(age[0]) == 2
+        and age[1] == ","
+    )
+
+
+_SPEECH_VERBS = frozenset(
+    ["said", "says", "told", "tells", "added", "adds", "wrote", "writes", "dismisses", "dismissed"]
+)
 
 
 def _piece_mentions(doc, span, kind: str | None = None) -> list[_Mention]:
@@ -230,6 +314,7 @@ def _piece_mentions(doc, span, kind: str | None = None) -> list[_Mention]:
         (_is_team(doc, span) and not _named_player(span))
         or _company_follows(doc, span.end)
         or _described_as_organization(doc, span)
+        or _named_as_brand(doc, span)
     ):
         settled = "organization"  # "Samuel Montagu and Co Ltd", whatever its given name
     elif span.label_ != "NORP" and _described_as_place(doc, span):
@@ -353,6 +438,7 @@ _PLACE_NOUNS = frozenset(
     [
         "area",
         "basin",
+        "building",
         "capital",
         "city",
         "coast",
@@ -361,13 +447,17 @@ _PLACE_NOUNS = frozenset(
         "district",
         "districts",
         "island",
+        "neighborhood",
+        "neighbourhood",
         "port",
         "province",
         "region",
         "regions",
         "river",
+        "skyscraper",
         "state",
         "suburb",
+        "tower",
         "town",
         "towns",
         "valley",
@@ -388,9 +478,12 @@ def _described_as_place(doc, span) -> bool:
     if not after or after[0].text != ",":
         return False
     others = 0
-    for token in after[1:6]:
+    for n, token in enumerate(after[1:6], 1):
         if token.lower_ in _PLACE_NOUNS:
             return True
+        owner = n + 1 < len(after) and after[n + 1].lower_ in ("'s", "\u2019s")
+        if token.lower_ in ("'s", "\u2019s") or (owner and token.is_title):
+            continue  # "MahaNakhon, Bangkok's tallest building"
         if token.lower_ not in _APPOSITION_WORDS:
             others += 1
             if others > 1 or not token.is_lower:
@@ -438,6 +531,21 @@ def _described_as_organization(doc, span) -> bool:
         if token.is_punct:
             return False
     return False
+
+
+def _named_as_brand(doc, span) -> bool:
+    """ "Visa card holders", "Jeep products": one word the model calls an organization,
+    before what a company sells or is, stays one even where it is also a given name. (Not
+    after "the": "the Gates nomination" is Robert Gates's.)"""
+    if span.label_ != "ORG" or len(span) != 1 or span.end >= len(doc):
+        return False
+    return doc[span.end].lower_ in _BRAND_NOUNS
+
+
+# What a brand name is written before, and a person's never is.
+_BRAND_NOUNS = frozenset(
+    ["brand", "card", "cards", "dealers", "organisation", "product", "products", "vehicles"]
+)
 
 
 _APPOSITION_WORDS = frozenset(["a", "an", "the", "one", "of"])
@@ -639,6 +747,26 @@ def _joined_spans(doc) -> list:
     return spans
 
 
+def _with_shared_heads(doc, spans: list) -> list:
+    """ "Papworth and Addenbrooke's Hospitals", the model tagging "Papworth" alone: the name
+    after "and" and the plural head they share join the span (_shared_head_items parts it)."""
+    from spacy.tokens import Span
+
+    joined = []
+    for ent in spans:
+        i = ent.end + 1
+        if ent.end < len(doc) and doc[ent.end].lower_ == "and":
+            while i < len(doc) and doc[i].is_title and plural_head_kind(doc[i].lower_) is None:
+                i += 1
+            if i < len(doc) and doc[i].lower_ in ("'s", "\u2019s"):
+                i += 1
+            head = plural_head_kind(doc[i].lower_) if i < len(doc) else None
+            if head not in (None, OTHER) and i > ent.end + 2 and not doc[ent.end + 1].ent_type:
+                ent = Span(doc, ent.start, i + 1, label=ent.label)
+        joined.append(ent)
+    return joined
+
+
 _CONNECTORS = frozenset(["of", "for", "and"])
 
 
@@ -681,9 +809,10 @@ def _with_institutions(doc, spans: list) -> list:
 
 # What the words around a name say about it, whatever the tagger made of the name itself.
 _PERSON_AFTER = frozenset({"who", "whom", "whose"})  # "Gomery, who led the inquiry"
-_PLACE_BEFORE = frozenset(  # "the town of Hillsborough"
-    {"town", "city", "village", "county", "province", "region", "suburb", "district", "island"}
-)
+_PLACE_BEFORE = frozenset(  # "the town of Hillsborough", "the mayor of Saint-Gaudens"
+    {"town", "city", "village", "county", "province", "region", "suburb", "district", "island",
+     "mayor", "outskirts", "residents"}
+)  # fmt: skip
 
 
 _PUBLICATION_BEFORE = frozenset({"daily", "newspaper", "weekly", "magazine", "tabloid"})
@@ -727,6 +856,14 @@ def _context_kind(doc, ent, kind: str) -> str:
     after = [t.lower_ for t in doc[ent.end : ent.end + 2]]
     if after[:1] == [","] and after[1:] and after[1] in _PERSON_AFTER:
         return "person"
+    if (
+        kind == "person"
+        and len(ent) == 1
+        and (before == "" or before in _SENTENCE_ENDS or "\n" in doc[ent.start - 1].text_with_ws)
+        and is_common_noun(ent.text)
+        and not is_given_name(ent.text, normalize_key(ent.text))
+    ):
+        return OTHER
     if kind == "person" and _camel_case(ent.text):
         return "organization"  # "SaskTel", "PayPal"; "McDonald", "LaBrocca" are people's
     if (
@@ -740,25 +877,67 @@ def _context_kind(doc, ent, kind: str) -> str:
         return "place"
     if before.lower() in _PUBLICATION_BEFORE:
         return "organization"  # "the local daily al-Qabas", "the newspaper Le Monde"
+    if kind == "place" and _company_in_country(ent.text):
+        return "organization"
     return kind
 
 
+def _company_in_country(text: str) -> bool:
+    """ "Sony Australia", "Nestle UK": a name, then a country, where the whole is no known
+    place and the name before the country is none either ("South Africa", "Papua New Guinea",
+    "Western Australia" are places)."""
+    words = text.split()
+    if len(words) < 2 or not words[0].istitle() or words[0].lower() in _DIRECTION_WORDS:
+        return False
+    key = normalize_key(text)
+    if key in any_place_keys() or country_key(text, True):
+        return False
+    for cut in range(1, len(words)):
+        country = " ".join(words[cut:])
+        if country_key(country, True):
+            owner = normalize_key(" ".join(words[:cut]))
+            return owner not in any_place_keys() and not country_key(" ".join(words[:cut]), True)
+    return False
+
+
+_DIRECTION_WORDS = frozenset(
+    ["north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
+     "new", "greater", "upper", "lower", "republic", "democratic", "united", "equatorial"]
+)  # fmt: skip
+
+
 def _join_surnames(mentions: list[_Mention]) -> None:
-    """A one-word mention takes the full person name it abbreviates, if only one fits."""
+    """A mention that ends a full person name, and only one, is that person: "Greenspan"
+    after "Alan Greenspan", "González Anaya" after "Alejandra González Anaya"."""
     full_names: dict[str, set[str]] = defaultdict(set)
     names_by_key: dict[str, str] = {}
     for m in mentions:
         words = m.key.split()
         if len(words) > 1 and (m.kind == "person" or looks_like_personal_name(m.name)):
-            full_names[words[-1]].add(m.key)
+            for cut in range(1, len(words)):
+                full_names[" ".join(words[cut:])].add(m.key)
             names_by_key[m.key] = m.name
     for m in mentions:
-        if " " in m.key:
-            continue
         candidates = full_names.get(m.key, set())
-        if len(candidates) == 1:
+        if len(candidates) == 1 and (" " not in m.key or m.kind == "person"):
             (full,) = candidates
             m.key, m.name, m.kind = full, names_by_key[full], "person"
+
+
+def _join_short_names(mentions: list[_Mention]) -> None:
+    """ "Harris Associates L.P. ... Harris said it sold": a one-word person that is no one's
+    surname in the article (_join_surnames went first), and that the name of one of its
+    organizations begins with, is that organization."""
+    longs = {m.key: m for m in mentions if m.kind == "organization" and " " in m.key}
+    if not longs:
+        return
+    for m in mentions:
+        if m.kind != "person" or " " in m.key or m.abbreviation or known_place(m.key):
+            continue
+        fits = [key for key in longs if key.startswith(m.key + " ")]
+        if len(fits) == 1:
+            long = longs[fits[0]]
+            m.kind, m.key, m.name, m.settled = "organization", long.key, long.name, "organization"
 
 
 def resolve_mentions(mentions: list[_Mention], rules: Rules | None = None) -> list[ExtractedEntity]:
@@ -777,6 +956,7 @@ def resolve_mentions(mentions: list[_Mention], rules: Rules | None = None) -> li
     _join_abbreviations(mentions)
     mentions = [m for m in mentions if ("", m.key) not in rules.blocked]
     _join_surnames(mentions)
+    _join_short_names(mentions)
     by_key: dict[str, list[_Mention]] = defaultdict(list)
     for m in mentions:
         by_key[m.key].append(m)
@@ -866,7 +1046,11 @@ def _majority_kind(key: str, group: list[_Mention]) -> str:
     votes = Counter(m.kind for m in group)
     if known_place(key) and votes["organization"] <= votes["place"]:
         return "place"
-    if looks_like_personal_name(group[0].name) and any(m.kind != OTHER for m in group):
+    if (
+        looks_like_personal_name(group[0].name)
+        and any(m.kind != OTHER for m in group)
+        and not (" " in key and set(votes) == {"place"})
+    ):
         return "person"
     head = head_kind(group[0].name)
     # A bank may be a shore: "the West Bank", "the Left Bank", if the model says place.
@@ -927,9 +1111,11 @@ def default_workers() -> int:
 
 
 def warm_up() -> None:
-    """Load the pipeline and the gazetteer, e.g. before forking workers that share them."""
+    """Load the pipeline, the gazetteer and the word list, e.g. before forking workers that
+    share them."""
     get_pipeline()
     known_place("")
+    is_common_noun("")
 
 
 def extract_many(

@@ -176,21 +176,33 @@ _HEAD_KINDS = {
             "union",
             "university",
             # Company names end on what the company does or owns.
+            "associates",
             "bancorp",
+            "bancshares",
             "capital",
+            "chemicals",
             "cloud",
             "communications",
+            "electronics",
             "energy",
+            "enterprises",
+            "financial",
+            "graphics",
             "holdings",
             "hospital",
             "industries",
             "investors",
+            "laboratories",
             "labs",
+            "llp",
+            "lp",
             "media",
             "motors",
             "networks",
             "partners",
             "pharmaceuticals",
+            "products",
+            "resources",
             "securities",
             "services",
             "systems",
@@ -242,6 +254,10 @@ _HEAD_KINDS = {
     ),
     **dict.fromkeys(
         [
+            # Events and agreements are named after their places and hosts, and are neither.
+            "accord",
+            "agreement",
+            "amendment",
             "awards",
             "championship",
             "championships",
@@ -253,6 +269,7 @@ _HEAD_KINDS = {
             "show",
             "summit",
             "tournament",
+            "treaty",
         ],
         NOT_A_FACET,
     ),
@@ -300,6 +317,8 @@ def head_kind(name: str) -> str | None:
     words = normalize_key(name).split()
     if len(words) < 2:
         return None
+    if words[-1] == "house":
+        return "place"  # a building: "the White House", "Bush House" (not "House of Commons")
     head = words[words.index("of", 1) - 1] if "of" in words[1:] else words[-1]
     if head.endswith("bank") and len(head) > len("bank"):
         return "organization"  # "Swiss Volksbank", "Hessische Landesbank"
@@ -334,7 +353,16 @@ def looks_like_personal_name(name: str) -> bool:
         return False
     if key in any_place_keys() or (len(words) == 1 and name.isupper()):
         return False
+    if len(words) > 1 and words[0] in _SURNAME_PARTICLES:
+        return True  # "Von Beust", "van Gaal": a surname; a place or company has a head word
+    if len(words) == 2 and words[0] in _FOREIGN_ARTICLES:
+        return False  # "Le Figaro", "El Mundo" (not "El Hassane Lahssini"): the model decides
     return is_given_name(name.split()[0], words[0])
+
+
+_SURNAME_PARTICLES = frozenset(["van", "von"])
+# Articles that open newspapers' and places' names in French, Spanish, Italian and German.
+_FOREIGN_ARTICLES = frozenset(["el", "il", "la", "las", "le", "les", "los", "die", "der", "das"])
 
 
 def is_given_name(word: str, folded: str) -> bool:

@@ -23,9 +23,10 @@ class ArchiveKinds:
     A name a curator filed keeps that kind. A lone word that is the surname of a person the
     archive (or the batch being settled) names in full is that person's surname ("Ferreira
     said…"), unless the same article names an organization that begins with it ("Ford" beside
-    "Ford Motor Co"). A name the archive files only as an organization is not taken for a
-    person. Otherwise the article's context decides: one name may be two entities of two
-    kinds (Clinton the person, Clinton the town).
+    "Ford Motor Co") or the archive files the name only as an organization ("Moody's",
+    though it names an A. Moody too). A name the archive files only as an organization is
+    not taken for a person. Otherwise the article's context decides: one name may be two
+    entities of two kinds (Clinton the person, Clinton the town).
     The import and the dry run (`extract_entities`) both settle each batch with one of these
     and then `record` it, so the dry run prints what the import stores.
     """
@@ -59,6 +60,7 @@ class ArchiveKinds:
                 and " " not in e.key
                 and e.key in self._surnames
                 and e.key not in org_first_words
+                and known != {"organization"}
                 and not known_place(e.key)
             ):
                 kinds[e.key] = "person"

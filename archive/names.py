@@ -130,7 +130,7 @@ TABLE_WORDS = frozenset(
     ]
 )
 # Dates are not names, whatever the tagger says of "March 31".
-_CALENDAR_WORDS = frozenset(
+CALENDAR_WORDS = frozenset(
     [
         "january",
         "february",
@@ -202,14 +202,14 @@ _COMMODITY_WORDS = frozenset(
         "zinc",
     ]
 )
-_MARKET_WORDS = _CALENDAR_WORDS | _MONTH_ABBREVIATIONS | _COMMODITY_WORDS | TABLE_WORDS
+_MARKET_WORDS = CALENDAR_WORDS | _MONTH_ABBREVIATIONS | _COMMODITY_WORDS | TABLE_WORDS
 
 
 def is_market_label(key: str) -> bool:
     """ "Maize Mar", "Soybean May", "Jun": a month in a market table, with or without its
     commodity. A lone full month ("May") may still be a person's surname."""
     words = key.split()
-    months = [w for w in words if w in _MONTH_ABBREVIATIONS or w in _CALENDAR_WORDS]
+    months = [w for w in words if w in _MONTH_ABBREVIATIONS or w in CALENDAR_WORDS]
     if not months or not all(w in _MARKET_WORDS for w in words):
         return False
     return len(words) > 1 or words[0] in _MONTH_ABBREVIATIONS
@@ -297,7 +297,7 @@ def clean_name(text: str, kind: str) -> str | None:
     if kind in ("person", "place") and any(c.isdigit() for c in name):
         return None  # "Shr 3.07", "F1": people and places are not numbered
     key = normalize_key(name)
-    if key in TABLE_WORDS or (key in _CALENDAR_WORDS and kind != "person"):
+    if key in TABLE_WORDS or (key in CALENDAR_WORDS and kind != "person"):
         return None
     if is_market_label(key):
         return None
