@@ -229,13 +229,18 @@ def _region_mentions(doc, taken: list[bool]) -> list[_Mention]:
     from spacy.tokens import Span
 
     mentions = []
-    for token in doc[1:]:
-        region = token.is_lower and token.lower_ in _REGION_WORDS
-        street = token.is_title and token.lower_ in _STREET_WORDS
-        if taken[token.i] or not (region or street):
+    for i in _positions(doc, _REGION_WORDS | _STREET_WORDS):
+        token = doc[i]
+        region = token.lower_ in _REGION_WORDS and token.is_lower
+        street = token.lower_ in _STREET_WORDS and token.is_title
+        if i == 0 or taken[i] or not (region or street):
             continue
         start = token.i
-        while start > 0 and not taken[start - 1] and _name_part(doc[start - 1]):
+        while (
+            start > max(token.i - _LONGEST_NAME, 0)
+            and not taken[start - 1]
+            and _name_part(doc[start - 1])
+        ):
             start -= 1
         end = token.i if region else token.i + 1
         if start < token.i:
@@ -244,11 +249,31 @@ def _region_mentions(doc, taken: list[bool]) -> list[_Mention]:
     return mentions
 
 
+def _positions(doc, words: frozenset[str]) -> list[int]:
+    """Where these words stand in the document, whatever their case. The rules that look
+    for a word run on every article: numpy finds it faster than a loop over the tokens."""
+    import numpy
+    from spacy.attrs import LOWER
+
+    found = numpy.isin(doc.to_array(LOWER), _hashes(words))
+    return numpy.flatnonzero(found).tolist()
+
+
+@functools.lru_cache(maxsize=16)
+def _hashes(words: frozenset[str]):
+    import numpy
+    from spacy.strings import hash_string
+
+    return numpy.array([hash_string(w) for w in words], dtype="uint64")
+
+
 def _name_part(token) -> bool:
     """A word of a name: capitalised ("Haute"), a hyphen inside one, or one capital ("H")."""
     return token.is_title or token.text == "-" or (token.is_upper and len(token) == 1)
 
 
+# Words a rule reads at most, before or after a word, to find the name that word belongs to.
+_LONGEST_NAME = 6
 _REGION_WORDS = frozenset(["region", "province", "district", "oblast", "prefecture", "governorate"])
 _STREET_WORDS = frozenset(["street", "avenue", "road", "square", "boulevard"])
 
@@ -261,11 +286,14 @@ def _speaker_mentions(doc, taken: list[bool]) -> list[_Mention]:
     from spacy.tokens import Span
 
     mentions = []
-    for token in doc[:-2]:
-        word = token.lower_
-        if taken[token.i] or not (token.is_alpha and token.is_title and len(word) > 2):
+    for i in _positions(doc, _PERSON_CUES):
+        if i == 0:
             continue
-        if not _only_a_person_follows(doc, token.i + 1):
+        token = doc[i - 1]
+        if not token.is_title or taken[token.i] or not token.is_alpha:
+            continue
+        word = token.lower_
+        if len(word) < 3 or not _only_a_person_follows(doc, token.i + 1):
             continue
         if (
             (token.i > 0 and doc[token.i - 1].is_title)  # part of a name the model saw otherwise
@@ -301,6 +329,8 @@ def _only_a_person_follows(doc, i: int) -> bool:
 _SPEECH_VERBS = frozenset(
     ["said", "says", "told", "tells", "added", "adds", "wrote", "writes", "dismisses", "dismissed"]
 )
+# The words _only_a_person_follows begins with.
+_PERSON_CUES = _SPEECH_VERBS | {"himself", "herself", ","}
 
 
 def _piece_mentions(doc, span, kind: str | None = None) -> list[_Mention]:
@@ -756,7 +786,8 @@ def _with_shared_heads(doc, spans: list) -> list:
     for ent in spans:
         i = ent.end + 1
         if ent.end < len(doc) and doc[ent.end].lower_ == "and":
-            while i < len(doc) and doc[i].is_title and plural_head_kind(doc[i].lower_) is None:
+            last = min(ent.end + _LONGEST_NAME, len(doc))
+            while i < last and doc[i].is_title and plural_head_kind(doc[i].lower_) is None:
                 i += 1
             if i < len(doc) and doc[i].lower_ in ("'s", "\u2019s"):
                 i += 1
@@ -928,15 +959,16 @@ def _join_short_names(mentions: list[_Mention]) -> None:
     """ "Harris Associates L.P. ... Harris said it sold": a one-word person that is no one's
     surname in the article (_join_surnames went first), and that the name of one of its
     organizations begins with, is that organization."""
-    longs = {m.key: m for m in mentions if m.kind == "organization" and " " in m.key}
-    if not longs:
-        return
+    by_first_word: dict[str, dict[str, _Mention]] = defaultdict(dict)
+    for m in mentions:
+        if m.kind == "organization" and " " in m.key:
+            by_first_word[m.key.split(" ", 1)[0]][m.key] = m
     for m in mentions:
         if m.kind != "person" or " " in m.key or m.abbreviation or known_place(m.key):
             continue
-        fits = [key for key in longs if key.startswith(m.key + " ")]
+        fits = by_first_word.get(m.key, {})
         if len(fits) == 1:
-            long = longs[fits[0]]
+            (long,) = fits.values()
             m.kind, m.key, m.name, m.settled = "organization", long.key, long.name, "organization"
 
 

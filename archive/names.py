@@ -69,6 +69,8 @@ _TITLE_WORDS = _TITLES | {
     "batsman",
     "skipper",
 }
+# The last words of offices that are written capitalised ("First Lady", "Vice President").
+_OFFICES = frozenset(["chancellor", "lady", "minister", "premier", "president", "secretary"])
 # Forms of address that only ever precede a person's name.
 HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "lord", "lady"})
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)\s*$")
@@ -294,6 +296,9 @@ def clean_name(text: str, kind: str) -> str | None:
         return None
     if kind == "person" and name.lower().rstrip(".") in _TITLE_WORDS:
         return None
+    words = name.lower().split()
+    if words[-1] in _OFFICES and all(w.rstrip(".") in _TITLE_WORDS for w in words):
+        return None  # an office, whatever the tagger made of it: "First Lady", "Prime Minister"
     if kind in ("person", "place") and any(c.isdigit() for c in name):
         return None  # "Shr 3.07", "F1": people and places are not numbered
     key = normalize_key(name)

@@ -388,6 +388,22 @@ def test_a_surname_the_same_batch_names_in_full_is_a_person_but_a_company_keeps_
     assert ("organization", "Ford") in kinds(known.settle(third))
 
 
+def test_a_name_the_archive_files_only_as_an_organization_is_no_surname(db):
+    from archive.extraction import ExtractedEntity
+    from archive.kinds import ArchiveKinds
+
+    def entity(kind, name):
+        return ExtractedEntity(kind, name, name.lower().replace(".", ""), [])
+
+    earlier = [entity("organization", "Moody"), entity("person", "A. Moody")]
+    article = [entity("organization", "Moody")]
+    known = ArchiveKinds()
+    known.load(earlier)
+    known.record(earlier)
+    known.load(article)
+    assert kinds(known.settle(article)) == [("organization", "Moody")]
+
+
 def test_a_curated_kind_outweighs_the_surname_rule(db):
     from archive.extraction import ExtractedEntity
     from archive.kinds import ArchiveKinds
@@ -506,6 +522,94 @@ def test_a_curated_kind_outweighs_the_surname_rule(db):
                 ("person", "P. Simmons"),
             ],
         ),
+        # Where only a person stands, a name the model missed is a person; a word English
+        # writes in lower case, a date or a town is not.
+        (
+            "Wendlandt said on Tuesday that the plant would close.",
+            [],
+            [("person", "Wendlandt")],
+        ),
+        (
+            "Talbrecht, who chairs the board, left. Osterhagen, now 47, stayed.",
+            [],
+            [
+                ("person", "Osterhagen"),
+                ("person", "Talbrecht"),
+            ],
+        ),  # fmt: skip
+        ("Traders said prices fell. Paper says it. Monday said nothing.", [], []),
+        # The next word says a name the model missed is a region or a street.
+        (
+            "Floods hit the Haute-Savoie region and K Street.",
+            [],
+            [("place", "Haute-Savoie"), ("place", "K Street")],
+        ),
+        # Before what a company sells, a given name is the company's.
+        ("The bank serves 9,000 Visa card holders.", [("Visa", "ORG")], [("organization", "Visa")]),
+        # A lone word that one of the article's organizations begins with is that organization.
+        (
+            "Harris Associates L.P. cut its stake. Harris said it sold shares.",
+            [("Harris Associates L.P.", "ORG"), ("Harris", "PERSON")],
+            [("organization", "Harris Associates L.P.")],
+        ),
+        # Two surnames that end a full name are that person.
+        (
+            "Alejandra Ruiz Tagle spoke. Ruiz Tagle says it works.",
+            [("Alejandra Ruiz Tagle", "PERSON"), ("Ruiz Tagle", "PERSON")],
+            [("person", "Alejandra Ruiz Tagle")],
+        ),
+        # A company, then a country, is the company's arm there; a region named so is a place.
+        (
+            "Staff at Nestle Canada noticed. Western Australia voted.",
+            [("Nestle Canada", "GPE"), ("Western Australia", "GPE")],
+            [("organization", "Nestle Canada"), ("place", "Western Australia")],
+        ),
+        # A house is a building; the House of Commons is not.
+        (
+            "Aides at the White House and the House of Commons met.",
+            [("White House", "ORG"), ("House of Commons", "ORG")],
+            [("organization", "House of Commons"), ("place", "White House")],
+        ),
+        # What the article says a name is, with an owner: "Oslo's tallest building".
+        (
+            "The Rivenholt, Oslo's tallest building, opened.",
+            [("Rivenholt", "ORG")],
+            [("place", "Oslo"), ("place", "Rivenholt")],
+        ),
+        # "Le" and "El" open newspapers' names; "Le Pen" after a given name is still a person.
+        (
+            "According to Le Soir, Marine Le Pen spoke.",
+            [("Le Soir", "ORG"), ("Marine Le Pen", "PERSON")],
+            [("organization", "Le Soir"), ("person", "Marine Le Pen")],
+        ),
+        (
+            "Von Hallberg justified the cost.",
+            [("Von Hallberg", "ORG")],
+            [("person", "Von Hallberg")],
+        ),
+        # The model's place beats the given-name list for a name of two words.
+        (
+            "He played in Monte Carlo in April.",
+            [("Monte Carlo", "GPE")],
+            [("place", "Monte Carlo")],
+        ),
+        # Offices, agreements and amendments are no facets.
+        ("Criticism of her as First Lady grew.", [("First Lady", "ORG")], []),
+        ("They signed the Kigali Amendment.", [("Kigali Amendment", "ORG")], []),
+        # A mayor's town is a place.
+        (
+            "The mayor of Saint-Brevin decided it.",
+            [("Saint-Brevin", "ORG")],
+            [("place", "Saint-Brevin")],
+        ),
+        # The model tagged the first of two names sharing a plural head word.
+        (
+            "She was treated at Papworth and Addenbrooke's Hospitals last year.",
+            [("Papworth", "ORG")],
+            [("organization", "Addenbrooke"), ("organization", "Papworth")],
+        ),
+        # A common noun opening a sentence is no person.
+        ('"Cinema had changed so much," he said.', [("Cinema", "PERSON")], []),
     ],
 )
 def test_general_rules_on_hand_tagged_text(text, spans, expected):

@@ -16,11 +16,11 @@ from archive.names import is_market_label
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # What the first screen showed as people before (issue 27): organizations, places, holidays,
-# state abbreviations, a newspaper and market-table labels.
+# state abbreviations, a newspaper, market-table labels, brands and a rating agency.
 NOT_PEOPLE = {
     "treasury", "merrill lynch", "us government", "uk government", "america", "basra",
     "nippon", "easter", "tex", "ala", "al qabas", "maize mar", "soybean may", "jun",
-    "samuel montagu",
+    "samuel montagu", "visa", "jeep", "moody", "harris associates lp", "harris graphics",
 }  # fmt: skip
 
 
