@@ -500,6 +500,11 @@ _PLACE_NOUNS = frozenset(
 def _described_as_place(doc, span) -> bool:
     """The article says what the name is: "Kupyansk, a city along the supply route",
     "Donbass, one of the regions of eastern Ukraine", "the Douro valley"."""
+    following = doc[span.end] if span.end < len(doc) else None
+    if following is None or not (
+        following.is_quote or following.text == "," or following.lower_ in _PLACE_NOUNS
+    ):
+        return False  # most names: decided before the words after them are read
     after = [t for t in doc[span.end : span.end + 8] if not t.is_quote]
     before = doc[span.start - 1] if span.start > 0 else None
     the = span[0].lower_ == "the" or (before is not None and before.lower_ == "the")
@@ -549,9 +554,9 @@ _AFTER_APPOSITION = frozenset(["that", "which", "whose", "based", "founded", "ow
 def _described_as_organization(doc, span) -> bool:
     """ "Coolhaven, a Nairobi company that builds cold rooms": the apposition after the name
     ends on what it is. Not "Smith, a bank clerk": the noun must end the apposition."""
+    if span.end >= len(doc) or doc[span.end].text != ",":
+        return False  # most names: decided before the words after them are read
     after = list(doc[span.end : span.end + 8])
-    if not after or after[0].text != ",":
-        return False
     for n, token in enumerate(after[1:5], 1):
         if token.lower_ in _ORGANIZATION_NOUNS:
             following = after[n + 1] if n + 1 < len(after) else None
@@ -625,14 +630,15 @@ def _is_small_int(token) -> bool:
 def _is_team(doc, span) -> bool:
     """A name in a result line is a club, whatever place it is named after: "Arsenal 2
     Derby 2", "Liverpool beat Arsenal 2-1", "drew with Leeds", "Chelsea's striker"."""
-    after = doc[span.end : span.end + 2]
-    before = doc[max(span.start - 2, 0) : span.start]
+    # Tokens one by one: this runs for every name, and slicing a Doc is the slow part.
+    after = [doc[i] for i in range(span.end, min(span.end + 2, len(doc)))]
+    before = [doc[i] for i in range(max(span.start - 2, 0), span.start)]
     if after[:1] and after[0].text in ("'s", "'") and after[1:] and after[1].lower_ in _SQUAD_WORDS:
         return True
     if _score_at(doc, span.end):
         return True
-    next_is_int = bool(after[:1]) and _is_small_int(after[0])
-    verb = (after[:1] and after[0].lower_ in _RESULT_VERBS) or any(
+    next_is_int = bool(after) and _is_small_int(after[0])
+    verb = (bool(after) and after[0].lower_ in _RESULT_VERBS) or any(
         t.lower_ in _RESULT_VERBS for t in before
     )
     if not (verb or next_is_int):
@@ -685,11 +691,9 @@ def _gazetteer_mentions(doc, taken: list[bool]) -> list[_Mention]:
 
     mentions = []
     keys, first_words = _gazetteer_keys(), _gazetteer_first_words()
-    i = 0
-    while i < len(doc):
+    for i in _title_positions(doc):
         token = doc[i]
-        if taken[i] or not token.is_title or _word_key(token.text) not in first_words:
-            i += 1
+        if taken[i] or _word_key(token.text) not in first_words:
             continue
         found = None
         for size in (3, 2, 1):
@@ -703,13 +707,20 @@ def _gazetteer_mentions(doc, taken: list[bool]) -> list[_Mention]:
             if key in keys and not is_given_name(token.text, _word_key(token.text)):
                 found = span
                 break
-        if found is None:
-            i += 1
-            continue
-        mentions += _piece_mentions(doc, Span(doc, found.start, found.end, label="GPE"))
-        taken[found.start : found.end] = [True] * len(found)
-        i = found.end
+        if found is not None:
+            mentions += _piece_mentions(doc, Span(doc, found.start, found.end, label="GPE"))
+            taken[found.start : found.end] = [True] * len(found)
     return mentions
+
+
+def _title_positions(doc) -> list[int]:
+    """Where capitalised words stand: the rules that look for names begin only there."""
+    if "titles" not in doc.user_data:
+        import numpy
+        from spacy.attrs import IS_TITLE
+
+        doc.user_data["titles"] = numpy.flatnonzero(doc.to_array(IS_TITLE)).tolist()
+    return doc.user_data["titles"]
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -810,10 +821,9 @@ def _with_institutions(doc, spans: list) -> list:
     tagged = {}
     for span in spans:
         tagged.update(dict.fromkeys(range(span.start, span.end), span))
-    found, i = [], 0
-    while i < len(doc):
-        if i in tagged or not doc[i].is_title or doc[i].lower_ == "the":
-            i += 1
+    found, cursor = [], 0
+    for i in _title_positions(doc):
+        if i < cursor or i in tagged or doc[i].lower_ == "the":
             continue
         end = i + 1
         while end < len(doc) and end not in tagged:
@@ -830,7 +840,7 @@ def _with_institutions(doc, spans: list) -> list:
         text = doc[i:end].text
         if end - i >= 2 and head_kind(text) == "organization":
             found.append(Span(doc, i, end, label="ORG"))
-        i = max(end, i + 1)
+        cursor = max(end, i + 1)
     if not found:
         return spans
     covered = {t for span in found for t in range(span.start, span.end)}
