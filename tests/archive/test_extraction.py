@@ -536,7 +536,7 @@ def test_a_curated_kind_outweighs_the_surname_rule(db):
                 ("person", "Osterhagen"),
                 ("person", "Talbrecht"),
             ],
-        ),  # fmt: skip
+        ),
         ("Traders said prices fell. Paper says it. Monday said nothing.", [], []),
         # The next word says a name the model missed is a region or a street.
         (
