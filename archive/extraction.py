@@ -295,8 +295,10 @@ def _speaker_mentions(doc, taken: list[bool]) -> list[_Mention]:
         word = token.lower_
         if len(word) < 3 or not _only_a_person_follows(doc, token.i + 1):
             continue
+        before = doc[token.i - 1] if token.i > 0 else None
         if (
-            (token.i > 0 and doc[token.i - 1].is_title)  # part of a name the model saw otherwise
+            (before is not None and before.is_title)  # part of a name the model saw otherwise
+            or (before is not None and before.lower_ in _AFFILIATION_WORDS)  # "… of Coolhaven said"
             or word in STOP_WORDS
             or word in CALENDAR_WORDS
             or word in any_place_keys()
@@ -329,6 +331,8 @@ def _only_a_person_follows(doc, i: int) -> bool:
 _SPEECH_VERBS = frozenset(
     ["said", "says", "told", "tells", "added", "adds", "wrote", "writes", "dismisses", "dismissed"]
 )
+# "Grace Wanjiru of Coolhaven said": after these, the speaker's employer or town.
+_AFFILIATION_WORDS = frozenset(["of", "at", "from", "in", "for"])
 # The words _only_a_person_follows begins with.
 _PERSON_CUES = _SPEECH_VERBS | {"himself", "herself", ","}
 

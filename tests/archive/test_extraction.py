@@ -538,6 +538,13 @@ def test_a_curated_kind_outweighs_the_surname_rule(db):
             ],
         ),
         ("Traders said prices fell. Paper says it. Monday said nothing.", [], []),
+        (
+            "Grace Wanjiru of Coolhaven said so.",
+            [("Grace Wanjiru", "PERSON")],
+            [
+                ("person", "Grace Wanjiru"),
+            ],
+        ),
         # The next word says a name the model missed is a region or a street.
         (
             "Floods hit the Haute-Savoie region and K Street.",
