@@ -220,6 +220,31 @@ def _mentions_from_doc(doc) -> list[_Mention]:
     mentions += _gazetteer_mentions(doc, taken)
     mentions += _speaker_mentions(doc, taken)
     mentions += _region_mentions(doc, taken)
+    mentions += _publication_mentions(doc, taken)
+    return mentions
+
+
+def _publication_mentions(doc, taken: list[bool]) -> list[_Mention]:
+    """A title the model missed right after what it is: "the newspaper "Die ZEIT"", "the
+    weekly Der Spiegel"."""
+    from spacy.tokens import Span
+
+    mentions = []
+    for i in _positions(doc, _PUBLICATION_BEFORE):
+        start = i + 1
+        while start < len(doc) and doc[start].is_quote:
+            start += 1
+        end = start
+        while (
+            end < min(start + _LONGEST_NAME, len(doc))
+            and not taken[end]
+            and (doc[end].is_title or (doc[end].is_upper and doc[end].is_alpha))
+        ):
+            end += 1
+        if end > start:
+            span = Span(doc, start, end, label="ORG")
+            mentions += _piece_mentions(doc, span, "organization")
+            taken[start:end] = [True] * (end - start)
     return mentions
 
 

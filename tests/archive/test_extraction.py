@@ -615,6 +615,12 @@ def test_a_curated_kind_outweighs_the_surname_rule(db):
             [("Papworth", "ORG")],
             [("organization", "Addenbrooke"), ("organization", "Papworth")],
         ),
+        # A title the model missed, right after what it is.
+        (
+            'The newspaper "Die ZEITUNG" first reported it.',
+            [],
+            [("organization", "Die ZEITUNG")],
+        ),
         # A common noun opening a sentence is no person.
         ('"Cinema had changed so much," he said.', [("Cinema", "PERSON")], []),
     ],
