@@ -420,8 +420,19 @@ def _common_word_opening_sentence(doc, span) -> bool:
     opens = before is None or before.text in _SENTENCE_ENDS or "\n" in before.text_with_ws
     if not opens:
         return False
-    lower = span.text.lower()
-    return re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", _text(doc)) is not None
+    return span.text.lower() in _lowercase_words(doc)
+
+
+def _lowercase_words(doc) -> frozenset[str]:
+    """The words the text writes in lower case, read once a document (a search of the whole
+    text for each capitalised word would make a long article quadratic)."""
+    if "lowercase" not in doc.user_data:
+        words = _WORDS.findall(_text(doc))
+        doc.user_data["lowercase"] = frozenset(w for w in words if w.islower())
+    return doc.user_data["lowercase"]
+
+
+_WORDS = re.compile(r"\w+")
 
 
 def _is_breaker(token) -> bool:
