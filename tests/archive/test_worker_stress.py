@@ -26,6 +26,8 @@ for path in {paths!r}:
         open(path, 'rb').read())], urls=[])
     print(job.pk)
 """
+# Articles from the import files, not from the feed the test adds.
+IMPORTED = "SELECT count(*) FROM archive_article WHERE url IS NULL OR url NOT LIKE '%/news/%'"
 ADD_FEED = """
 from archive.models import Feed
 print(Feed.objects.create(url={url!r}).pk)
@@ -134,7 +136,9 @@ def test_ner_jobs_in_a_row_never_hang_and_cancel_and_feeds_are_not_starved(tmp_p
             asked = time.monotonic()
             assert _wait(lambda: archive.scalar(status) == "cancelled", 5, every=0.1)
             assert time.monotonic() - asked <= 5.5
-            kept = archive.stored_articles()
+            # The feed's article may still be on its way in its own lane: count the
+            # imported ones.
+            kept = archive.scalar(IMPORTED)
             assert kept < 40000 + NER_JOBS * len(STORIES)
 
             # Killed and started again, the worker never resumes the cancelled job.
@@ -143,7 +147,7 @@ def test_ner_jobs_in_a_row_never_hang_and_cancel_and_feeds_are_not_starved(tmp_p
             worker()
             time.sleep(15)  # past STALLED_JOB_SECONDS: the clock has looked at every job
             assert archive.scalar(status) == "cancelled"
-            assert archive.stored_articles() == kept
+            assert archive.scalar(IMPORTED) == kept
             assert search_answers()
             # What the kill left owed to the index (a feed poll killed between storing and
             # indexing its article, say) is replayed by the new worker's clock.
