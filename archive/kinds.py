@@ -22,11 +22,13 @@ class ArchiveKinds:
 
     A name a curator filed keeps that kind. A lone word that is the surname of a person the
     archive (or the batch being settled) names in full is that person's surname ("Ferreira
-    said…"), unless the same article names an organization that begins with it ("Ford" beside
-    "Ford Motor Co") or the archive files the name only as an organization ("Moody's",
-    though it names an A. Moody too). A name the archive files only as an organization is
-    not taken for a person. Otherwise the article's context decides: one name may be two
-    entities of two kinds (Clinton the person, Clinton the town).
+    said…"); one extraction filed as a place only if a given name or an initial begins one of
+    those full names (one bad name in a headline, "Lebed Chechnya", must not make Chechnya a
+    person everywhere). Not if the same article names an organization that begins with it
+    ("Ford" beside "Ford Motor Co") or the archive files the name only as an organization
+    ("Moody's", though it names an A. Moody too). A name the archive files only as an
+    organization is not taken for a person. Otherwise the article's context decides: one
+    name may be two entities of two kinds (Clinton the person, Clinton the town).
     The import and the dry run (`extract_entities`) both settle each batch with one of these
     and then `record` it, so the dry run prints what the import stores.
     """
@@ -34,7 +36,9 @@ class ArchiveKinds:
     def __init__(self) -> None:
         self._kinds: dict[str, set[str]] = {}
         self._curated: dict[str, str] = {}
-        self._surnames: set[str] | None = None
+        # A surname of a person the archive names in full -> whether one of those full names
+        # begins with a given name or an initial ("Ana Ferreira", not "Lebed Chechnya").
+        self._surnames: dict[str, bool] | None = None
         # An abbreviation's key -> (kind, name, key) of the long form some article showed it
         # stands for (kept as that entity's alias).
         self._abbreviations: dict[str, tuple[str, str, str]] | None = None
@@ -59,6 +63,7 @@ class ArchiveKinds:
                 e.kind != "person"
                 and " " not in e.key
                 and e.key in self._surnames
+                and (e.kind == "organization" or self._surnames[e.key])
                 and e.key not in org_first_words
                 and known != {"organization"}
                 and not known_place(e.key)
@@ -94,7 +99,8 @@ class ArchiveKinds:
             if self._surnames is None:
                 full_names = Entity.objects.filter(kind="person", key__contains=" ")
                 keys_in_full = full_names.values_list("key", flat=True).iterator()
-                self._surnames = {_surname(key) for key in keys_in_full}
+                self._surnames = {}
+                self._learn_surnames(keys_in_full)
             rows = Entity.objects.filter(key__in=missing).values_list("key", "kind", "curated")
             for key, kind, curated in rows:
                 self._kinds[key].add(kind)
@@ -103,9 +109,9 @@ class ArchiveKinds:
         except DatabaseError as exc:
             # A dry run before the database exists: an empty archive says nothing.
             logger.warning("Extraction without the archive's kinds: %s", exc)
-            self._surnames = self._surnames or set()
+            self._surnames = self._surnames or {}
             self._abbreviations = self._abbreviations or {}
-        self._learn_surnames(entities)
+        self._learn_surnames(_people_in_full(entities))
         self._learn_organizations(e.key for e in entities if e.kind == "organization")
 
     def record(self, entities: list[ExtractedEntity]) -> None:
@@ -114,7 +120,7 @@ class ArchiveKinds:
             self._kinds.setdefault(e.key, set()).add(e.kind)
             for short in e.abbreviations:
                 self._abbreviations[normalize_key(short)] = (e.kind, e.name, e.key)
-        self._learn_surnames(entities)
+        self._learn_surnames(_people_in_full(entities))
 
     def _written_out(self, e: ExtractedEntity) -> ExtractedEntity:
         """An abbreviation the archive has seen stand for a long form ("EC" for "European
@@ -137,10 +143,15 @@ class ArchiveKinds:
             words = key.split()
             self._organization_heads.update(" ".join(words[:n]) for n in range(1, len(words)))
 
-    def _learn_surnames(self, entities: list[ExtractedEntity]) -> None:
-        self._surnames.update(
-            _surname(e.key) for e in entities if e.kind == "person" and " " in e.key
-        )
+    def _learn_surnames(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            first, surname = key.split(" ", 1)[0], _surname(key)
+            given = len(first) == 1 or is_given_name(first, first)
+            self._surnames[surname] = self._surnames.get(surname, False) or given
+
+
+def _people_in_full(entities: list[ExtractedEntity]) -> list[str]:
+    return [e.key for e in entities if e.kind == "person" and " " in e.key]
 
 
 def _surname(key: str) -> str:
