@@ -22,6 +22,7 @@ from django.core.exceptions import ImproperlyConfigured
 from archive.cancellation import check
 from archive.entity_kinds import LABEL_KINDS
 from archive.gazetteer import (
+    ACCORD_WORDS,
     NOT_A_FACET,
     any_place_keys,
     country_key,
@@ -363,7 +364,7 @@ _PERSON_CUES = _SPEECH_VERBS | {"himself", "herself", ","}
 
 
 def _piece_mentions(doc, span, kind: str | None = None) -> list[_Mention]:
-    if span.end < len(doc) and doc[span.end].lower_ in _ACCORD_WORDS:
+    if span.end < len(doc) and doc[span.end].lower_ in ACCORD_WORDS:
         return []  # "the Paris Agreement" names a treaty, not the city
     if _is_portfolio(doc, span) or _common_word_opening_sentence(doc, span):
         return []
@@ -897,9 +898,6 @@ _PLACE_BEFORE = frozenset(  # "the town of Hillsborough", "the mayor of Saint-Ga
 
 
 _PUBLICATION_BEFORE = frozenset({"daily", "newspaper", "weekly", "magazine", "tabloid"})
-_ACCORD_WORDS = frozenset(
-    ["agreement", "agreements", "accord", "accords", "treaty", "protocol", "convention"]
-)
 _LOCATIVE_WORDS = frozenset(["in", "at", "near", "from", "to", "visited", "outside"])
 _CAMEL = re.compile(r"^(?!Mc|Mac|Fitz|D[aei]|L[ae]|V[ao]n|O')[A-Z][a-z]+[A-Z][a-z]+$")
 

@@ -123,6 +123,11 @@ def any_place_keys() -> frozenset[str]:
 # The word a name ends on (or the one before "of") says what it names, whoever it is named
 # after: "Capitol Hill", "Royal Navy", "Bank of Scotland". Events and shows are not facets.
 NOT_A_FACET = "other"
+# What an agreement's name ends on ("the Paris Agreement", "the Kigali Amendment").
+ACCORD_WORDS = frozenset(
+    ["accord", "accords", "agreement", "agreements", "amendment", "convention", "protocol",
+     "treaty"]
+)  # fmt: skip
 _HEAD_KINDS = {
     **dict.fromkeys(
         [
@@ -254,10 +259,6 @@ _HEAD_KINDS = {
     ),
     **dict.fromkeys(
         [
-            # Events and agreements are named after their places and hosts, and are neither.
-            "accord",
-            "agreement",
-            "amendment",
             "awards",
             "championship",
             "championships",
@@ -269,10 +270,11 @@ _HEAD_KINDS = {
             "show",
             "summit",
             "tournament",
-            "treaty",
         ],
         NOT_A_FACET,
     ),
+    # Agreements are named after the places they were made in, and are neither.
+    **dict.fromkeys(ACCORD_WORDS, NOT_A_FACET),
 }
 # Words that make a name an institution or a place wherever they stand in it.
 _NOT_A_PERSON = frozenset(_HEAD_KINDS) | frozenset(
