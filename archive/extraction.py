@@ -255,7 +255,7 @@ def _region_mentions(doc, taken: list[bool]) -> list[_Mention]:
     from spacy.tokens import Span
 
     mentions = []
-    for i in _positions(doc, _REGION_WORDS | _STREET_WORDS):
+    for i in _positions(doc, _PLACE_CUES):
         token = doc[i]
         region = token.lower_ in _REGION_WORDS and token.is_lower
         street = token.lower_ in _STREET_WORDS and token.is_title
@@ -302,6 +302,7 @@ def _name_part(token) -> bool:
 _LONGEST_NAME = 6
 _REGION_WORDS = frozenset(["region", "province", "district", "oblast", "prefecture", "governorate"])
 _STREET_WORDS = frozenset(["street", "avenue", "road", "square", "boulevard"])
+_PLACE_CUES = _REGION_WORDS | _STREET_WORDS
 
 
 def _speaker_mentions(doc, taken: list[bool]) -> list[_Mention]:
